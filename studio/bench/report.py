@@ -1,0 +1,66 @@
+"""The benchmark record: metrics plus where and when they were measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()}-core {cpu}, {platform.system()}, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def record(suite: str, metrics: dict, started: float, seconds: float) -> dict:
+    return {
+        "suite": suite,
+        "metrics": metrics,
+        "command": "python -m studio.bench " + " ".join(sys.argv[1:]),
+        "commit": commit(),
+        "machine": machine(),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+        "seconds": round(seconds, 1),
+    }
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"### {result['suite']}  ({result['machine']}, commit {result['commit']})",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for name, value in result["metrics"].items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        lines.append(f"| {name} | {shown} |")
+    return "\n".join(lines)
+
+
+def save(result: dict, path: str | Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(result, indent=1))

@@ -1,0 +1,156 @@
+"""`python -m studio <verb>`: the user verbs (track, speak, voices) on the command line.
+
+Every verb calls the same functions as the UI and the Python API. A `StudioError` (bad input)
+prints its message and exits with status 2; anything else is a bug and shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from studio.errors import StudioError
+
+log = logging.getLogger("studio")
+
+
+def _cmd_track(args: argparse.Namespace) -> None:
+    import numpy as np
+    from tqdm import tqdm
+
+    from studio.face.tracker import BACKENDS
+    from studio.media import write_image, write_video
+    from studio.sources import IMAGE_SUFFIXES, load_face_source
+
+    if args.backend not in BACKENDS:
+        raise StudioError(f"Unknown backend '{args.backend}'; choose one of {', '.join(BACKENDS)}.")
+    source_path = Path(args.source)
+    bar = (
+        None
+        if source_path.suffix.lower() in IMAGE_SUFFIXES
+        else tqdm(desc="tracking", unit="frame")
+    )
+    source = load_face_source(
+        source_path,
+        role="source",
+        backend=args.backend,
+        smooth_sigma=args.smooth,
+        progress=(lambda i: bar.update(1)) if bar is not None else None,
+    )
+    if bar is not None:
+        bar.close()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    track = source.track
+    meta = {
+        "source": str(source_path),
+        "fps": track.fps,
+        "image_size": list(track.image_size),
+        "backend": track.backend,
+        "provides": list(track.provides),
+        "frames": len(track),
+        "frames_with_face": int(track.found.sum()),
+        "notes": source.notes,
+    }
+    np.savez_compressed(out, meta=json.dumps(meta), **track.arrays())
+    overlay_path = Path(args.overlay) if args.overlay else None
+    if overlay_path is None:
+        suffix = ".png" if source.is_image else ".mp4"
+        overlay_path = out.with_name(out.stem + "_overlay" + suffix)
+    if source.is_image:
+        write_image(overlay_path, source.overlay(0))
+    else:
+        frames = np.stack([source.overlay(t) for t in range(len(source.frames))])
+        write_video(overlay_path, frames, fps=source.fps, audio=source.audio)
+    for note in source.notes:
+        print(f"note: {note}")
+    print(f"tracked {meta['frames_with_face']}/{meta['frames']} frames with {track.backend}")
+    print(f"records: {out if out.suffix == '.npz' else out.with_suffix('.npz')}")
+    print(f"overlay: {overlay_path}")
+
+
+def _cmd_speak(args: argparse.Namespace) -> None:
+    from studio.media import write_wav
+    from studio.speech import synthesize
+
+    speech = synthesize(args.text, voice=args.voice, rate=args.rate, pitch=args.pitch)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_wav(out, speech.samples, speech.sample_rate)
+    timings = {
+        "text": speech.text,
+        "voice": speech.voice,
+        "sample_rate": speech.sample_rate,
+        "duration": len(speech.samples) / speech.sample_rate,
+        "phonemes": [
+            {"symbol": p.symbol, "start": round(p.start, 4), "end": round(p.end, 4)}
+            for p in speech.phonemes
+        ],
+        "words": [
+            {"text": getattr(w, "text", ""), "start": round(w.start, 4), "end": round(w.end, 4)}
+            for w in speech.words
+        ],
+    }
+    json_path = out.with_suffix(".json")
+    json_path.write_text(json.dumps(timings, indent=1))
+    print(
+        f"wrote {out} ({timings['duration']:.2f} s) and {json_path} "
+        f"({len(speech.phonemes)} phonemes)"
+    )
+
+
+def _cmd_voices(args: argparse.Namespace) -> None:
+    from studio.speech import list_voices
+
+    for voice in list_voices(args.language):
+        print(f"{voice.identifier:24s} {voice.name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m studio", description=__doc__.split("\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    track = verbs.add_parser("track", help="track a face image or video")
+    track.add_argument("source", help="image (png/jpg/...) or video (mp4/mov/...)")
+    track.add_argument("--out", required=True, help="records file (.npz: arrays + meta JSON)")
+    track.add_argument("--overlay", help="overlay image/video path (default: next to --out)")
+    track.add_argument("--backend", default="mediapipe", help="mediapipe | face-alignment")
+    track.add_argument(
+        "--smooth",
+        type=float,
+        default=0.0,
+        help="temporal Gaussian smoothing sigma in frames (videos; 0 = off)",
+    )
+    track.set_defaults(run=_cmd_track)
+
+    speak = verbs.add_parser("speak", help="synthesise speech with eSpeak NG + phoneme timings")
+    speak.add_argument("text")
+    speak.add_argument("--voice", default="en-us")
+    speak.add_argument("--rate", type=int, default=175, help="words per minute")
+    speak.add_argument("--pitch", type=int, default=50, help="0-100")
+    speak.add_argument("--out", required=True, help="wav path; timings go to the same .json")
+    speak.set_defaults(run=_cmd_speak)
+
+    voices = verbs.add_parser("voices", help="list eSpeak NG voices")
+    voices.add_argument("--language", default="en", help="language prefix, e.g. en, de")
+    voices.set_defaults(run=_cmd_voices)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        args.run(args)
+    except StudioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

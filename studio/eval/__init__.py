@@ -1,0 +1,81 @@
+"""Metrics (DESIGN §7): pure numpy functions that score codes, frames, landmarks, motion and
+lip sync. Nothing here trains or loads a model; `studio.bench` calls these to print tables.
+"""
+
+from studio.eval.disentanglement import (
+    DciResult,
+    LeakageTable,
+    MigResult,
+    SapResult,
+    dci,
+    equal_frequency_bins,
+    mig,
+    mutual_information,
+    probe_leakage,
+    sap,
+)
+from studio.eval.images import psnr, psnr_batch, ssim, ssim_batch, ssim_map
+from studio.eval.landmarks import (
+    MOUTH_POINTS,
+    ExpDiff,
+    PoseError,
+    SequenceScore,
+    exp_diff,
+    f_lmd,
+    interocular_distance,
+    landmark_distance,
+    m_lmd,
+    pose_error,
+)
+from studio.eval.motion import (
+    Diversity,
+    audio_beats,
+    beat_alignment,
+    diversity,
+    motion_beats,
+    motion_speed,
+    motion_statistics,
+    onset_strength,
+    style_distance,
+)
+from studio.eval.sync import SyncResult, frame_distances, sync_scores
+
+__all__ = [
+    "DciResult",
+    "Diversity",
+    "ExpDiff",
+    "LeakageTable",
+    "MOUTH_POINTS",
+    "MigResult",
+    "PoseError",
+    "SapResult",
+    "SequenceScore",
+    "SyncResult",
+    "audio_beats",
+    "beat_alignment",
+    "dci",
+    "diversity",
+    "equal_frequency_bins",
+    "exp_diff",
+    "f_lmd",
+    "frame_distances",
+    "interocular_distance",
+    "landmark_distance",
+    "m_lmd",
+    "mig",
+    "motion_beats",
+    "motion_speed",
+    "motion_statistics",
+    "mutual_information",
+    "onset_strength",
+    "pose_error",
+    "probe_leakage",
+    "psnr",
+    "psnr_batch",
+    "sap",
+    "ssim",
+    "ssim_batch",
+    "ssim_map",
+    "style_distance",
+    "sync_scores",
+]

@@ -1,0 +1,216 @@
+"""Code banks: JEAN's per-frame codes of a corpus sample and of the user's clips, with labels.
+
+    bank = corpus_bank("data/synthtalk-default")        # held-out identities, ≤ 5,000 frames
+    bank = bank.concat(user_bank(sources.emotion))        # plus the user's emotion source
+    scores(bank.codes["expression"], bank.labels["emotion"])
+
+The corpus bank is cached on disk (cache/jean/bank_<hash>.npz, np.load without pickles) keyed
+by the checkpoint's sha256, the corpus and the sample size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.errors import StudioError
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE_DIR = ROOT / "cache" / "jean"
+DEFAULT_CORPUS = ROOT / "data" / "synthtalk-default"
+CODE_NAMES = ("expression", "lip", "audio")
+_MEMO: dict[tuple, CodeBank] = {}  # banks already read in this process
+LABELS = ("emotion", "intensity", "identity", "sentence", "clip_id", "frame", "source")
+
+
+@dataclass
+class CodeBank:
+    """codes {name: (N, 64) float32}; labels {name: (N,) array}; corpus (where frames live)."""
+
+    codes: dict[str, np.ndarray]
+    labels: dict[str, np.ndarray]
+    corpus: str = ""
+
+    def __len__(self) -> int:
+        return len(self.labels["frame"])
+
+    def concat(self, other: CodeBank) -> CodeBank:
+        return CodeBank(
+            {k: np.concatenate([self.codes[k], other.codes[k]]) for k in self.codes},
+            {k: np.concatenate([self.labels[k], other.labels[k]]) for k in self.labels},
+            self.corpus,
+        )
+
+    def point(self, i: int) -> dict:
+        """One point's labels as plain Python values."""
+        return {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self.labels.items()}
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.tmp.npz")
+        arrays = {f"code_{k}": v for k, v in self.codes.items()}
+        arrays.update({f"label_{k}": v for k, v in self.labels.items()})
+        np.savez(tmp, corpus=np.array(self.corpus), **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> CodeBank:
+        with np.load(path) as z:
+            codes = {k[5:]: z[k] for k in z.files if k.startswith("code_")}
+            labels = {k[6:]: z[k] for k in z.files if k.startswith("label_")}
+            corpus = str(z["corpus"])
+        return cls(codes, labels, corpus)
+
+
+def _sample(n_clips_frames: list[int], max_points: int) -> list[np.ndarray]:
+    """Per clip, the frame indices kept: every k-th frame so the total stays ≤ max_points."""
+    total = sum(n_clips_frames)
+    step = max(1, int(np.ceil(total / max_points)))
+    return [np.arange(0, n, step) for n in n_clips_frames]
+
+
+def corpus_bank(
+    corpus: str | Path = DEFAULT_CORPUS,
+    model=None,
+    max_points: int = 5000,
+    split: str = "test",
+    cache: bool = True,
+    progress: bool = False,
+) -> CodeBank:
+    """Codes of a corpus's held-out identities (split "test") or training identities."""
+    from studio.models.checkpoints import load_card
+    from studio.models.jean import load
+    from studio.train.jean import _key, load_data
+    from studio.train.jean import split as split_data
+
+    corpus = Path(corpus)
+    if not (corpus / "manifest.json").exists():
+        raise StudioError(
+            f"No SynthTalk corpus at '{corpus}'. Build one with: "
+            f"python -m studio.synth make --out {corpus} --preset default"
+        )
+    fast = (str(corpus), max_points, split)
+    if model is None and cache:
+        weights = ROOT / "checkpoints" / "jean.safetensors"
+        fast = (*fast, weights.stat().st_mtime if weights.exists() else 0.0)
+        if fast in _MEMO:  # no manifest / card parsing on every slider move
+            return _MEMO[fast]
+    if model is None:
+        model = load()
+        sha = load_card("jean").get("sha256", "")
+    else:
+        sha = hashlib.sha1(
+            b"".join(v.numpy().tobytes() for v in model.state_dict().values())
+        ).hexdigest()
+    key = hashlib.sha1(json.dumps([_key(corpus), sha, max_points, split]).encode()).hexdigest()[:16]
+    path = CACHE_DIR / f"bank_{key}.npz"
+    if cache and path.exists():
+        _MEMO[fast] = CodeBank.load(path)
+        return _MEMO[fast]
+    data = split_data(load_data(corpus, progress=progress))[split]
+    keep = _sample([c["n"] for c in data.clips], max_points)
+    rows = np.concatenate([c["start"] + k for c, k in zip(data.clips, keep, strict=True)])
+    if len(rows) > max_points:  # per-clip rounding can overshoot a little
+        rows = rows[np.linspace(0, len(rows) - 1, max_points).round().astype(int)]
+    from studio.bench.jean import codes_of
+
+    allc = codes_of(model, data)
+    codes = {k: allc[k][rows].astype(np.float32) for k in CODE_NAMES}
+    labels = {
+        "emotion": data.column("emotion")[rows].astype(str),
+        "intensity": data.column("intensity")[rows].astype(np.int64),
+        "identity": data.column("identity_id")[rows].astype(str),
+        "sentence": data.column("sentence_id")[rows].astype(str),
+        "clip_id": data.column("clip_id")[rows].astype(str),
+        "frame": data.frame[rows].astype(np.int64),
+        "source": np.array(["SynthTalk"] * len(rows)),
+    }
+    bank = CodeBank(codes, labels, str(corpus))
+    if cache:
+        bank.save(path)
+        _MEMO[fast] = bank
+    return bank
+
+
+def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:
+    """Codes of a tracked clip (a `FaceTrack` from MediaPipe): frames without a face or
+    without blendshapes are dropped. Returns codes + "frame" (the kept frame indices)."""
+    from studio.models.jean import expression_features, landmark_features
+    from studio.speech.features import frame_windows, log_mel
+
+    ok = np.asarray(track.found, bool) & np.isfinite(track.blendshapes).all(1)
+    if ok.sum() == 0:
+        raise StudioError(
+            "No tracked face with blendshapes in this source — use a video with one visible "
+            "face (MediaPipe tracking)"
+        )
+    idx = np.flatnonzero(ok)
+    lm = landmark_features(track.landmarks[idx])
+    feats = expression_features(track.blendshapes[idx], lm)
+    lip, expr = model.expression_codes(feats)
+    out = {"expression": expr, "lip": lip, "frame": idx}
+    if audio is not None and len(audio) > 0:
+        win = frame_windows(log_mel(np.asarray(audio, np.float32)), len(track.found))[idx]
+        out["audio"] = model.audio_codes(win)
+    else:
+        out["audio"] = np.full_like(expr, np.nan)
+    return out
+
+
+def user_bank(model, source, label: str = "your clip") -> CodeBank:
+    """A `studio.sources.FaceSource` (e.g. the emotion source) as a bank of codes."""
+    audio = source.audio.samples if getattr(source, "audio", None) is not None else None
+    c = face_source_codes(model, source.track, audio)
+    n = len(c["frame"])
+    return CodeBank(
+        {k: c[k].astype(np.float32) for k in CODE_NAMES},
+        {
+            "emotion": np.array([label] * n),
+            "intensity": np.zeros(n, np.int64),
+            "identity": np.array([label] * n),
+            "sentence": np.array([label] * n),
+            "clip_id": np.array([f"user:{source.name}"] * n),
+            "frame": c["frame"].astype(np.int64),
+            "source": np.array(["user"] * n),
+        },
+    )
+
+
+def scores(codes: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 0) -> dict[str, float]:
+    """Cluster scores of codes against labels: k-NN accuracy (5-fold cross-validation) and
+    silhouette (≤ 3,000 samples). NaN rows are ignored."""
+    from sklearn.metrics import silhouette_score
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    codes = np.asarray(codes, np.float32)
+    labels = np.asarray(labels).astype(str)
+    ok = np.isfinite(codes).all(1)
+    codes, labels = codes[ok], labels[ok]
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2 or len(codes) < 10:
+        return {"knn_accuracy": float("nan"), "silhouette": float("nan")}
+    folds = int(min(5, counts.max()))
+    knn = cross_val_score(
+        KNeighborsClassifier(n_neighbors=k), codes, labels, cv=max(2, folds)
+    ).mean()
+    sil = silhouette_score(codes, labels, sample_size=min(3000, len(codes)), random_state=seed)
+    return {"knn_accuracy": float(knn), "silhouette": float(sil)}
+
+
+def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -> np.ndarray:
+    """The video frame behind point i: read from the corpus (SynthTalk) or the user's clip."""
+    from studio.synth.corpus import load_clip
+
+    if not 0 <= i < len(bank):
+        raise StudioError(f"No point #{i}; the map has {len(bank)} points")
+    p = bank.point(i)
+    if p["source"] == "user":
+        if user_frames is None:
+            raise StudioError("The user's clip is no longer loaded")
+        return user_frames[int(p["frame"])]
+    return load_clip(bank.corpus, str(p["clip_id"]), frames=True).frames[int(p["frame"])]

@@ -1,0 +1,1 @@
+"""One paper (or evaluator) per module; `checkpoints.py` reads and writes the shipped weights."""

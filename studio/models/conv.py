@@ -1,0 +1,69 @@
+"""A small conv encoder shared by the image evaluators (emotion classifier, identity embedder)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ConvEncoder(nn.Module):
+    """(B, C, H, W) float in [0, 1] → (B, widths[-1]) by strided conv blocks + global pooling."""
+
+    def __init__(self, in_channels: int = 3, widths: tuple[int, ...] = (32, 64, 128, 192)):
+        super().__init__()
+        layers: list[nn.Module] = [nn.BatchNorm2d(in_channels)]
+        c = in_channels
+        for i, w in enumerate(widths):
+            if i > 0:  # the first block downsamples at once: full-resolution convs are costly
+                layers += [
+                    nn.Conv2d(c, c, 3, padding=1, bias=False),
+                    nn.BatchNorm2d(c),
+                    nn.ReLU(inplace=True),
+                ]
+            layers += [
+                nn.Conv2d(c, w, 3, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(w),
+                nn.ReLU(inplace=True),
+            ]
+            c = w
+        self.net = nn.Sequential(*layers)
+        self.out_dim = c
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).mean(dim=(2, 3))
+
+
+def images_to_tensor(images, device="cpu") -> torch.Tensor:
+    """(B, H, W, 3) uint8 numpy/tensor → (B, 3, H, W) float in [0, 1]."""
+    x = torch.as_tensor(images, device=device)
+    return x.permute(0, 3, 1, 2).float().div_(255.0)
+
+
+def augment_images(x: torch.Tensor, max_shift: int = 4, jitter: float = 0.15) -> torch.Tensor:
+    """Colour jitter (brightness, contrast, saturation, per-channel gain) and small shifts.
+
+    x (B, 3, H, W) in [0, 1]; uses the torch RNG (seeded per step by the training loop)."""
+    b = x.shape[0]
+    dev = x.device
+    bright = 1 + jitter * (2 * torch.rand(b, 1, 1, 1, device=dev) - 1)
+    gain = 1 + 0.5 * jitter * (2 * torch.rand(b, 3, 1, 1, device=dev) - 1)
+    x = x * bright * gain
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    contrast = 1 + jitter * (2 * torch.rand(b, 1, 1, 1, device=dev) - 1)
+    x = (x - mean) * contrast + mean
+    gray = x.mean(dim=1, keepdim=True)
+    sat = 1 + 2 * jitter * (2 * torch.rand(b, 1, 1, 1, device=dev) - 1)
+    x = (x - gray) * sat + gray
+    if max_shift > 0:
+        pad = nn.functional.pad(x, [max_shift] * 4, mode="replicate")
+        h, w = x.shape[2:]
+        dx, dy = torch.randint(0, 2 * max_shift + 1, (2,)).tolist()  # one shift per batch
+        x = pad[:, :, dy : dy + h, dx : dx + w]
+    return x.clamp(0, 1)
+
+
+def centre(x: torch.Tensor, size: int) -> torch.Tensor:
+    """The central size × size window of (B, C, H, W)."""
+    h, w = x.shape[2:]
+    top, left = (h - size) // 2, (w - size) // 2
+    return x[:, :, top : top + size, left : left + size]

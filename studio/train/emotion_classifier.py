@@ -1,0 +1,35 @@
+"""Recipe: the emotion classifier, cross-entropy on face crops of training identities, with
+colour jitter and small shifts. Every frame of a clip carries the clip's emotion label."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from studio.models.conv import augment_images, images_to_tensor
+from studio.models.emotion_classifier import EmotionClassifier, EmotionClassifierConfig
+
+DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 1e-3}
+
+
+def make_model() -> EmotionClassifier:
+    return EmotionClassifier(EmotionClassifierConfig())
+
+
+def batch_fn(clips: list, batch_size: int):
+    faces = np.concatenate([c.face for c in clips])
+    labels = np.concatenate([np.full(len(c.face), c.emotion) for c in clips])
+
+    def get_batch(step, rng, rank, world):
+        idx = rng.integers(0, len(faces), max(1, batch_size // world))
+        return {"face": torch.as_tensor(faces[idx]), "label": torch.as_tensor(labels[idx])}
+
+    return get_batch
+
+
+def loss_fn(model, batch):
+    x = augment_images(images_to_tensor(batch["face"]), max_shift=3, jitter=0.05)
+    logits = model(x)
+    loss = F.cross_entropy(logits, batch["label"])
+    return {"loss": loss, "acc": (logits.argmax(1) == batch["label"]).float().mean().detach()}

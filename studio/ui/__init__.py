@@ -1,0 +1,1 @@
+"""The Gradio studio: `build_app()` assembles the tabs; each tab lives in its own module."""

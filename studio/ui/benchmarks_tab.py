@@ -1,0 +1,102 @@
+"""The Benchmarks tab: our measured tables (docs/benchmarks/*.json) beside the papers' own."""
+
+from __future__ import annotations
+
+import gradio as gr
+import plotly.graph_objects as go
+
+from studio.bench.bars import BARS, available_suites, load_record
+from studio.bench.papers import load_paper_tables
+
+SUITE_PAPERS = {"synthtalk": [], "evaluators": ["SPEAK / IRFD", "AE-NeRF"], "foundation": []}
+
+
+def suite_markdown(suite: str) -> str:
+    """The suite's latest record as a table, with its bars and whether each is met."""
+    record = load_record(suite)
+    if record is None:
+        return (
+            f"No record for '{suite}' yet: run `python -m studio.bench {suite} --json "
+            f"docs/benchmarks/{suite}.json`."
+        )
+    bars = {bar.metric: bar for bar in BARS.get(suite, ())}
+    lines = [
+        f"**{suite}** — measured {record['started']} on {record['machine']}, commit "
+        f"`{record['commit']}`, in {record['seconds']} s: `{record['command']}`",
+        "",
+        "| metric | value | bar | met |",
+        "|---|---|---|---|",
+    ]
+    for name, value in record["metrics"].items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        bar = bars.get(name)
+        if bar and isinstance(value, int | float):
+            lines.append(
+                f"| {name} | {shown} | {bar.op} {bar.threshold:g} ({bar.meaning}) | "
+                f"{'yes' if bar.met(value) else '**no**'} |"
+            )
+        else:
+            lines.append(f"| {name} | {shown} | | |")
+    return "\n".join(lines)
+
+
+def bars_figure(suite: str) -> go.Figure | None:
+    """Measured value over bar threshold for each barred metric (1 = exactly on the bar)."""
+    record = load_record(suite)
+    bars = BARS.get(suite, ())
+    if record is None or not bars:
+        return None
+    names, ratios, colours = [], [], []
+    for bar in bars:
+        value = record["metrics"].get(bar.metric)
+        if value is None:
+            continue
+        ratio = value / bar.threshold if bar.op == ">=" else bar.threshold / max(value, 1e-9)
+        names.append(bar.metric)
+        ratios.append(ratio)
+        colours.append("#54a24b" if bar.met(value) else "#e45756")
+    fig = go.Figure(
+        go.Bar(
+            x=ratios,
+            y=names,
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:.2f}× the bar<extra></extra>",
+        )
+    )
+    fig.add_vline(x=1.0, line_dash="dash", line_color="gray")
+    fig.update_layout(
+        title=f"{suite}: measured ÷ bar (≥ 1 meets it)",
+        height=320,
+        template="plotly_white",
+        margin=dict(l=220, r=20, t=40, b=40),
+    )
+    return fig
+
+
+def papers_markdown(suite: str) -> str:
+    tables = load_paper_tables()
+    chunks = []
+    for paper in SUITE_PAPERS.get(suite, []) or list(tables):
+        for table in tables.get(paper, []):
+            chunks.append(f"**{paper}** — {table['caption']}\n\n{table['markdown']}")
+    return "\n\n".join(chunks) or "No paper tables for this suite."
+
+
+def build_benchmarks_tab() -> None:
+    suites = available_suites() or ["foundation"]
+    gr.Markdown(
+        "Measured on this machine with `python -m studio.bench <suite>`; SynthTalk "
+        "numbers are not comparable with the papers' numbers on real corpora, which "
+        "are shown for orientation."
+    )
+    suite = gr.Dropdown(suites, value=suites[0], label="Suite", elem_id="bench-suite")
+    table = gr.Markdown(suite_markdown(suites[0]), elem_id="bench-table")
+    plot = gr.Plot(bars_figure(suites[0]), label="Bars", elem_id="bench-plot")
+    with gr.Accordion("The papers' own tables (from the digests)", open=False):
+        papers = gr.Markdown(papers_markdown(suites[0]))
+    suite.change(
+        lambda s: (suite_markdown(s), bars_figure(s), papers_markdown(s)),
+        [suite],
+        [table, plot, papers],
+    )

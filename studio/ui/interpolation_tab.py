@@ -1,0 +1,108 @@
+"""The Expression interpolation tab (JEAN): two expression sources, a slider between them and
+past them; the face re-renders as the slider moves. Handlers only call `studio.explore`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from studio.errors import StudioError
+from studio.explore.interpolation import (
+    ALPHA_RANGE,
+    SOURCE_KINDS,
+    export_strip,
+    interpolator_for,
+    path_frames,
+    strip_image,
+)
+from studio.synth.emotions import EMOTIONS
+from studio.ui.errors import user_errors
+from studio.ui.figures import blendshape_bars
+
+IDENTITIES = list(range(32, 40))  # SynthTalk's held-out identities (default corpus)
+
+
+def _missing_model_note() -> str:
+    from studio.models.checkpoints import checkpoint_exists
+
+    if checkpoint_exists("jean"):
+        return ""
+    return "**No JEAN checkpoint.** Train it with `python -m studio.train jean`."
+
+
+def _source_picker(side: str, kind: str, label: str):
+    with gr.Column():
+        gr.Markdown(f"**Source {side}**")
+        k = gr.Radio(list(SOURCE_KINDS), value=kind, label="kind", elem_id=f"interp-kind-{side}")
+        lab = gr.Dropdown(
+            list(EMOTIONS), value=label, label="emotion label", elem_id=f"interp-label-{side}"
+        )
+        clip = gr.Textbox(
+            label="SynthTalk clip id", placeholder="id033_s00_happy3", elem_id=f"interp-clip-{side}"
+        )
+    return k, lab, clip
+
+
+def build_interpolation_tab(state: gr.State) -> dict:
+    """Lay out the tab; returns its source pickers so the t-SNE tab can send points here."""
+    gr.Markdown(
+        "Move JEAN's **expression code** from source A to source B — and past them (α < 0 or "
+        "α > 1 exaggerates). The code is decoded to blendshapes by the expression transformer's "
+        "decoder (lips held closed) and rendered with the SynthTalk rig."
+    )
+    note = gr.Markdown(_missing_model_note(), elem_id="interp-note")
+    with gr.Row():
+        ka, la, ca = _source_picker("A", "emotion label", "neutral")
+        kb, lb, cb = _source_picker("B", "emotion label", "happy")
+        with gr.Column():
+            ident = gr.Dropdown(
+                IDENTITIES,
+                value=32,
+                label="render on SynthTalk identity",
+                elem_id="interp-identity",
+            )
+            alpha = gr.Slider(
+                *ALPHA_RANGE, value=0.5, step=0.05, label="α (0 = A, 1 = B)", elem_id="interp-alpha"
+            )
+    with gr.Row():
+        image = gr.Image(label="rendered", type="numpy", elem_id="interp-image", height=320)
+        bars = gr.Plot(label="decoded blendshapes", elem_id="interp-bars")
+    with gr.Row():
+        strip_btn = gr.Button("Strip along the path + export", elem_id="interp-strip-button")
+    strip = gr.Image(label="strip (α = −0.5 … 1.5)", type="numpy", elem_id="interp-strip")
+    with gr.Row():
+        gif = gr.File(label="GIF", elem_id="interp-gif")
+        mp4 = gr.File(label="MP4", elem_id="interp-mp4")
+    inputs = [ka, la, ca, kb, lb, cb, ident, state]
+
+    @user_errors
+    def render(ka, la, ca, kb, lb, cb, ident, sources, alpha):
+        interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources)
+        img, bs = interp.frame(float(alpha))
+        return img, blendshape_bars(bs, f"Decoded blendshapes, α = {alpha:.2f}"), ""
+
+    @user_errors
+    def make_strip(ka, la, ca, kb, lb, cb, ident, sources):
+        interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources)
+        alphas = np.linspace(*ALPHA_RANGE, 9)
+        frames = interp.strip(alphas)
+        out = Path(tempfile.mkdtemp(prefix="jean_interp_"))
+        path = path_frames(interp, n=17)
+        return (
+            strip_image(frames),
+            str(export_strip(path, out / "interpolation.gif")),
+            str(export_strip(path, out / "interpolation.mp4")),
+        )
+
+    events = dict(fn=render, inputs=[*inputs, alpha], outputs=[image, bars, note])
+    alpha.change(trigger_mode="always_last", **events)
+    for comp in (ka, la, ca, kb, lb, cb, ident):
+        comp.change(**events)
+    strip_btn.click(make_strip, inputs=inputs, outputs=[strip, gif, mp4])
+    return {"kind_a": ka, "label_a": la, "clip_a": ca, "kind_b": kb, "label_b": lb, "clip_b": cb}
+
+
+__all__ = ["build_interpolation_tab", "StudioError"]

@@ -1,0 +1,221 @@
+"""The Sources tab: upload or synthesise the inputs, and see what the tracker reads from them.
+
+Event handlers here only call `studio.sources` and `studio.ui.figures`; they keep no logic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import gradio as gr
+
+from studio.sources import FaceSource, Sources, load_audio_source, load_face_source, speak_source
+from studio.speech import list_voices
+from studio.ui.errors import user_errors
+from studio.ui.figures import audio_figure, blendshape_bars, pose_over_time
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+EXAMPLE_PORTRAIT = ASSETS / "portrait.jpg"
+EXAMPLE_SPEECH = ASSETS / "example_speech.wav"
+ROLES = {"identity": "identity", "pose source": "pose", "emotion source": "emotion"}
+
+
+VOICE_VARIANTS = ("", "+f2", "+f4", "+m3", "+m7", "+klatt")
+
+
+def _voice_choices() -> list[tuple[str, str]]:
+    """(label, value) pairs: each English voice by language code, with a few variants."""
+    try:
+        voices = [(v.name, v.languages[0]) for v in list_voices("en") if v.languages]
+    except Exception:  # the dropdown must never stop the app from starting
+        voices = [("English (America)", "en-us")]
+    return [
+        (f"{name}{' ' + variant[1:] if variant else ''}", code + variant)
+        for name, code in voices
+        if code != "en-shaw"
+        for variant in VOICE_VARIANTS
+    ]
+
+
+def _view(source: FaceSource | None, t: int = 0):
+    """Overlay, slider, blendshape bars and pose plot for one face source at frame t."""
+    if source is None:
+        return None, gr.update(value=0, maximum=1, visible=False), None, None
+    t = int(min(max(t, 0), len(source.frames) - 1))
+    track = source.track
+    blend_title = f"Blendshapes — {source.name}, frame {t}"
+    blend = blendshape_bars(track.blendshapes[t], blend_title) if track.found[t] else None
+    slider = gr.update(value=t, maximum=max(len(source.frames) - 1, 1), visible=not source.is_image)
+    return (
+        source.overlay(t),
+        slider,
+        blend,
+        pose_over_time(track, current=t, title=f"Head pose — {source.name}"),
+    )
+
+
+def _status(sources: Sources) -> str:
+    rows = ["| source | loaded |", "|---|---|"]
+    for label, attr in (
+        ("identity", "identity"),
+        ("driving audio", "audio"),
+        ("pose source", "pose"),
+        ("emotion source", "emotion"),
+    ):
+        item = getattr(sources, attr)
+        if item is None:
+            rows.append(f"| {label} | — |")
+        elif attr == "audio":
+            rows.append(f"| {label} | {item.name}: {item.audio.duration:.1f} s, 16 kHz mono |")
+        else:
+            found = int(item.track.found.sum())
+            rows.append(f"| {label} | {item.name}: {len(item.frames)} frame(s), face in {found} |")
+    return "\n".join(rows)
+
+
+def build_sources_tab(state: gr.State) -> None:
+    """Lay out the tab inside an open `gr.Blocks` and wire its events to `state` (a `Sources`)."""
+    gr.Markdown(
+        "Upload the inputs of a talking head, or use the examples. Every face is "
+        "tracked (478 landmarks, 52 blendshapes, head pose); audio is shown as a "
+        "waveform and a log-mel spectrogram."
+    )
+    with gr.Row():
+        with gr.Column():
+            identity_image = gr.Image(
+                label="Identity image",
+                type="filepath",
+                image_mode=None,
+                sources=["upload"],
+                height=220,
+                elem_id="identity-image",
+            )
+            identity_video = gr.Video(
+                label="…or identity video", sources=["upload"], height=220, elem_id="identity-video"
+            )
+        with gr.Column():
+            audio_in = gr.Audio(
+                label="Driving audio", type="filepath", sources=["upload"], elem_id="driving-audio"
+            )
+            text_in = gr.Textbox(
+                label="…or type text to speak",
+                elem_id="speak-text",
+                placeholder="The quick brown fox jumps over the lazy dog.",
+            )
+            with gr.Row():
+                voice = gr.Dropdown(_voice_choices(), value="en-us", label="Voice", scale=2)
+                speak_btn = gr.Button("Speak", scale=1, elem_id="speak-button")
+        with gr.Column():
+            pose_video = gr.Video(
+                label="Pose-source video", sources=["upload"], height=160, elem_id="pose-video"
+            )
+            emotion_video = gr.Video(
+                label="Emotion-source video",
+                sources=["upload"],
+                height=160,
+                elem_id="emotion-video",
+            )
+    example_btn = gr.Button(
+        "Load the example sources (portrait + synthesised speech)", elem_id="examples-button"
+    )
+    status = gr.Markdown(_status(Sources()), elem_id="sources-status")
+    with gr.Row():
+        with gr.Column(scale=2):
+            show = gr.Radio(list(ROLES), value="identity", label="Show")
+            overlay = gr.Image(
+                label="Tracked landmarks", interactive=False, elem_id="overlay", height=420
+            )
+            frame = gr.Slider(
+                0, 1, value=0, step=1, label="Frame", visible=False, elem_id="frame-slider"
+            )
+            pose_plot = gr.Plot(label="Head pose over time", elem_id="pose-plot")
+        with gr.Column(scale=1):
+            blend_plot = gr.Plot(label="Blendshapes", elem_id="blend-plot")
+    audio_plot = gr.Plot(label="Audio", elem_id="audio-plot")
+    view_outputs = [overlay, frame, blend_plot, pose_plot]
+
+    def load_face(path, sources: Sources, label: str, progress=gr.Progress()):
+        if not path:
+            return (sources, _status(sources), gr.update(), *[gr.update()] * 4)
+        role = ROLES[label]
+
+        def tick(i: int) -> None:
+            progress((i + 1, None), desc=f"tracking the {label}", unit="frames")
+
+        source = load_face_source(path, role=label, progress=tick)
+        for note in source.notes:
+            gr.Warning(note)
+        sources = dataclasses.replace(sources, **{role: source})
+        return (sources, _status(sources), gr.update(value=label), *_view(source, 0))
+
+    face_outputs = [state, status, show, *view_outputs]
+    for component, label in (
+        (identity_image, "identity"),
+        (identity_video, "identity"),
+        (pose_video, "pose source"),
+        (emotion_video, "emotion source"),
+    ):
+        component.upload(
+            user_errors(
+                lambda p, s, _label=label, progress=gr.Progress(): load_face(p, s, _label, progress)
+            ),
+            [component, state],
+            face_outputs,
+            concurrency_limit=2,
+        )
+
+    @user_errors
+    def show_source(label: str, t: int, sources: Sources):
+        return _view(getattr(sources, ROLES[label]), t)
+
+    show.change(show_source, [show, frame, state], view_outputs, show_progress="hidden")
+    frame.release(show_source, [show, frame, state], view_outputs, show_progress="hidden")
+
+    def audio_result(sources: Sources):
+        item = sources.audio
+        fig = audio_figure(
+            item.audio.samples, item.mel, item.speech, f"Driving audio — {item.name}"
+        )
+        return sources, _status(sources), fig
+
+    @user_errors
+    def load_audio(path, sources: Sources):
+        if not path:
+            return sources, _status(sources), gr.update()
+        return audio_result(dataclasses.replace(sources, audio=load_audio_source(path)))
+
+    @user_errors
+    def speak(text: str, voice_name: str, sources: Sources):
+        source = speak_source(text, voice=voice_name)
+        sources = dataclasses.replace(sources, audio=source)
+        return (*audio_result(sources), (source.audio.sample_rate, source.audio.samples))
+
+    audio_in.upload(load_audio, [audio_in, state], [state, status, audio_plot])
+    speak_btn.click(speak, [text_in, voice, state], [state, status, audio_plot, audio_in])
+    text_in.submit(speak, [text_in, voice, state], [state, status, audio_plot, audio_in])
+
+    @user_errors
+    def load_examples(sources: Sources, progress=gr.Progress()):
+        progress(0.1, desc="tracking the example portrait")
+        face = load_face_source(EXAMPLE_PORTRAIT, role="identity")
+        progress(0.6, desc="reading the example speech")
+        sources = dataclasses.replace(
+            sources, identity=face, audio=load_audio_source(EXAMPLE_SPEECH)
+        )
+        _, status_md, fig = audio_result(sources)
+        return (
+            sources,
+            status_md,
+            gr.update(value="identity"),
+            *_view(face, 0),
+            fig,
+            str(EXAMPLE_PORTRAIT),
+            str(EXAMPLE_SPEECH),
+        )
+
+    example_btn.click(
+        load_examples,
+        [state],
+        [state, status, show, *view_outputs, audio_plot, identity_image, audio_in],
+    )

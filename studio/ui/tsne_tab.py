@@ -1,0 +1,128 @@
+"""The t-SNE explorer tab (JEAN): expression, lip and audio codes of held-out SynthTalk
+identities (plus the user's emotion source) on a t-SNE map, with cluster scores. Handlers
+only call `studio.explore`."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from studio.explore.bank import corpus_bank, point_frame, scores, user_bank
+from studio.explore.tsne import embed, scatter_figure
+from studio.ui.errors import user_errors
+
+COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
+CODES = ("expression", "lip", "audio")
+
+# when a point of the map is clicked, put its index in the point box and show it
+CLICK_JS = """
+() => {
+  const hook = () => {
+    const p = document.querySelector('#tsne-plot .js-plotly-plot');
+    if (!p || !p.on) { setTimeout(hook, 300); return; }
+    if (p._jeanHooked) return;
+    p._jeanHooked = true;
+    p.on('plotly_click', (d) => {
+      const i = d.points[0].customdata;
+      const box = document.querySelector('#tsne-point input');
+      box.value = i;
+      box.dispatchEvent(new Event('input', {bubbles: true}));
+      setTimeout(() => document.querySelector('#tsne-show').click(), 100);
+    });
+  };
+  setTimeout(hook, 300);
+}
+"""
+
+
+def _bank(sources, include_user: bool, n_points: int):
+    from studio.models.jean import load
+
+    bank = corpus_bank(max_points=int(n_points))
+    if include_user and sources is not None and sources.emotion is not None:
+        bank = bank.concat(user_bank(load(), sources.emotion))
+    return bank
+
+
+def build_tsne_tab(state: gr.State, interpolation: dict | None = None) -> None:
+    """Lay out the tab; `interpolation` = the pickers `build_interpolation_tab` returned."""
+    gr.Markdown(
+        "JEAN's per-frame codes of the **held-out SynthTalk identities** (and your emotion "
+        "source, as diamonds) on a t-SNE map (PCA to 30 dims first; cached by content). "
+        "Expression codes should cluster by emotion, lip codes should not. Click a point "
+        "(or type its #) to see its frame and send it to the interpolation tab."
+    )
+    with gr.Row():
+        code = gr.Radio(list(CODES), value="expression", label="code", elem_id="tsne-code")
+        colour = gr.Radio(
+            list(COLOUR_BY), value="emotion", label="colour by", elem_id="tsne-colour"
+        )
+        perplexity = gr.Slider(
+            5, 50, value=30, step=1, label="perplexity", elem_id="tsne-perplexity"
+        )
+        n_points = gr.Slider(500, 5000, value=2000, step=500, label="points", elem_id="tsne-points")
+        user = gr.Checkbox(True, label="include my emotion source", elem_id="tsne-user")
+    run = gr.Button("Compute map", variant="primary", elem_id="tsne-run")
+    with gr.Row():
+        with gr.Column(scale=3):
+            plot = gr.Plot(label="t-SNE", elem_id="tsne-plot")
+        with gr.Column(scale=1):
+            score = gr.Markdown(elem_id="tsne-scores")
+            point = gr.Number(label="point #", precision=0, elem_id="tsne-point")
+            show = gr.Button("Show point", elem_id="tsne-show")
+            frame = gr.Image(label="frame", type="numpy", elem_id="tsne-frame", height=200)
+            info = gr.Markdown(elem_id="tsne-point-info")
+            send_a = gr.Button("Send to interpolation as A", elem_id="tsne-send-a")
+            send_b = gr.Button("Send to interpolation as B", elem_id="tsne-send-b")
+
+    @user_errors
+    def compute(code, colour, perplexity, n_points, user, sources):
+        import time
+
+        bank = _bank(sources, user, n_points)
+        t0 = time.time()
+        xy = embed(bank.codes[code], perplexity=float(perplexity))
+        seconds = time.time() - t0
+        fig = scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
+        rows = ["| labels | 5-NN acc. | silhouette |", "|---|---|---|"]
+        for by in ("emotion", "identity", "sentence"):
+            s = scores(bank.codes[code], bank.labels[by])
+            rows.append(f"| {by} | {s['knn_accuracy']:.3f} | {s['silhouette']:.3f} |")
+        rows.append(f"\nt-SNE: {seconds:.1f} s (cached after the first time)")
+        return fig, "\n".join(rows)
+
+    @user_errors
+    def show_point(i, n_points, user, sources):
+        if i is None:
+            return None, ""
+        bank = _bank(sources, user, n_points)
+        frames = (
+            sources.emotion.frames if sources is not None and sources.emotion is not None else None
+        )
+        p = bank.point(int(i))
+        text = (
+            f"**#{int(i)}** `{p['clip_id']}` frame {p['frame']}: {p['emotion']} "
+            f"{p['intensity']}, identity {p['identity']}"
+        )
+        return point_frame(bank, int(i), frames), text
+
+    def send(i, n_points, user, sources):
+        bank = _bank(sources, user, n_points)
+        p = bank.point(int(i))
+        if p["source"] == "user":
+            return "my emotion source", gr.update(), gr.update()
+        return "SynthTalk clip", gr.update(), p["clip_id"]
+
+    inputs = [code, colour, perplexity, n_points, user, state]
+    run.click(compute, inputs=inputs, outputs=[plot, score]).then(None, js=CLICK_JS)
+    show.click(show_point, inputs=[point, n_points, user, state], outputs=[frame, info])
+    if interpolation:
+        for btn, side in ((send_a, "a"), (send_b, "b")):
+            btn.click(
+                user_errors(send),
+                inputs=[point, n_points, user, state],
+                outputs=[
+                    interpolation[f"kind_{side}"],
+                    interpolation[f"label_{side}"],
+                    interpolation[f"clip_{side}"],
+                ],
+            )

@@ -1,0 +1,66 @@
+"""Benchmark records, bars and the papers' tables."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from studio.bench.bars import BARS, Bar
+from studio.bench.papers import extract_tables, load_paper_tables
+from studio.bench.report import markdown, record
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bars_compare_in_the_right_direction():
+    assert Bar("a", ">=", 0.9, "").met(0.95) and not Bar("a", ">=", 0.9, "").met(0.5)
+    assert Bar("b", "<=", 3.0, "").met(2.0) and not Bar("b", "<=", 3.0, "").met(3.5)
+    assert {b.metric for b in BARS["synthtalk"]} >= {"jawOpen_pearson_r", "yaw_mae_deg"}
+
+
+def test_extract_tables_keeps_result_tables_with_captions():
+    text = """Intro.
+
+**Table 1** (results):
+| Method | PSNR | SSIM |
+|---|---|---|
+| Ours | 30.1 | 0.93 |
+
+| Module | Optimiser |
+|---|---|
+| A | Adam |
+
+Table 3 ablation (CSIM SSIM FID): Full 0.44 0.71 40.8.
+"""
+    tables = extract_tables(text)
+    assert [t["caption"] for t in tables] == [
+        "**Table 1** (results):",
+        "Table 3 ablation (CSIM SSIM FID): Full 0.44 0.71 40.8.",
+    ]
+    assert "| Ours | 30.1 | 0.93 |" in tables[0]["markdown"]
+
+
+def test_shipped_paper_tables_cover_the_five_papers():
+    tables = load_paper_tables()
+    assert len(tables) == 5 and sum(len(v) for v in tables.values()) >= 5
+
+
+def test_record_has_the_conventional_fields():
+    rec = record("demo", {"x": 1.5, "n": 3}, started=0.0, seconds=2.0)
+    assert {"suite", "metrics", "command", "commit", "machine", "started", "seconds"} <= set(rec)
+    assert "| x | 1.5 |" in markdown(rec)
+
+
+def test_bench_cli_writes_json(tmp_path):
+    out = tmp_path / "foundation.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "studio.bench", "foundation", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert data["suite"] == "foundation" and data["metrics"]["track_video_256_fps"] > 1
+    assert "| track_image_256_ms |" in result.stdout

@@ -1,0 +1,1 @@
+"""Tests of studio.eval: metrics on constructed inputs with known answers."""

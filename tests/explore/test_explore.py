@@ -1,0 +1,99 @@
+"""t-SNE, code banks and expression interpolation (studio.explore)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from studio.errors import StudioError
+from studio.explore.bank import scores
+from studio.explore.interpolation import interpolate
+from studio.explore.tsne import embed
+
+
+def _blobs(n=150, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 8, (3, 64))
+    y = np.repeat(np.arange(3), n // 3)
+    return (centres[y] + rng.normal(0, 1, (len(y), 64))).astype(np.float32), y
+
+
+def test_tsne_separates_blobs_and_caches_by_content(tmp_path):
+    x, y = _blobs()
+    t0 = time.time()
+    xy = embed(x, perplexity=20, cache_dir=tmp_path)
+    cold = time.time() - t0
+    assert xy.shape == (len(x), 2)
+    assert scores(xy, y)["knn_accuracy"] > 0.95
+    t0 = time.time()
+    again = embed(x, perplexity=20, cache_dir=tmp_path)
+    assert np.array_equal(xy, again) and time.time() - t0 < cold
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    embed(x, perplexity=10, cache_dir=tmp_path)  # another perplexity is another entry
+    assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
+def test_tsne_refuses_too_few_points():
+    with pytest.raises(StudioError):
+        embed(np.zeros((3, 8)), cache=False)
+
+
+def test_cluster_scores_tell_clusters_from_noise():
+    x, y = _blobs()
+    good = scores(x, y)
+    bad = scores(x, np.random.default_rng(1).permutation(y))
+    assert good["knn_accuracy"] > 0.95 and good["silhouette"] > 0.5
+    assert bad["knn_accuracy"] < 0.6 and bad["silhouette"] < 0.1
+
+
+def test_interpolation_hits_the_end_points_and_extrapolates():
+    a, b = np.zeros(64, np.float32), np.ones(64, np.float32)
+    assert np.allclose(interpolate(a, b, 0), a) and np.allclose(interpolate(a, b, 1), b)
+    assert np.allclose(interpolate(a, b, 1.5), 1.5) and np.allclose(interpolate(a, b, -0.5), -0.5)
+
+
+@pytest.mark.slow
+def test_bank_interpolator_and_export_on_the_tiny_corpus(tmp_path, monkeypatch):
+    import studio.explore.bank as bank_mod
+    from studio.explore.bank import corpus_bank, point_frame
+    from studio.explore.interpolation import (
+        Interpolator,
+        export_strip,
+        expression_code_of_clip,
+        expression_code_of_label,
+        rest_lip_code,
+    )
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, corpus, out = tiny_jean()
+    import studio.train.jean as tj
+
+    monkeypatch.setattr(tj, "CACHE_DIR", out / "cache")
+    monkeypatch.setattr(bank_mod, "CACHE_DIR", tmp_path)
+    bank = corpus_bank(corpus, model=model, max_points=60)
+    assert 0 < len(bank) <= 60 and bank.codes["expression"].shape == (len(bank), 64)
+    assert set(bank.labels["emotion"]) <= {"neutral", "happy"}
+    assert (bank.labels["source"] == "SynthTalk").all()
+    again = corpus_bank(corpus, model=model, max_points=60)  # from the disk cache
+    assert np.array_equal(again.codes["lip"], bank.codes["lip"])
+    frame = point_frame(bank, 3)
+    assert frame.ndim == 3 and frame.shape[2] == 3
+
+    happy = expression_code_of_label(bank, "happy")
+    neutral = expression_code_of_label(bank, "neutral")
+    clip_code = expression_code_of_clip(model, corpus, bank.point(0)["clip_id"])
+    assert clip_code.shape == (64,)
+    it = Interpolator(model, neutral, happy, lip=rest_lip_code(bank), identity_id=2, size=96)
+    img0, bs0 = it.frame(0.0)
+    img1, bs1 = it.frame(1.0)
+    assert img0.shape == (96, 96, 3) and bs0.shape == (52,)
+    assert not np.array_equal(img0, img1) and np.abs(bs0 - bs1).max() > 1e-4
+    strip = it.strip([-0.5, 0.5, 1.5])
+    assert strip.shape == (3, 96, 96, 3)
+    gif = export_strip(strip, tmp_path / "path.gif")
+    mp4 = export_strip(strip, tmp_path / "path.mp4")
+    assert gif.stat().st_size > 0 and mp4.stat().st_size > 0
+    with pytest.raises(StudioError):
+        export_strip(strip, tmp_path / "path.png")

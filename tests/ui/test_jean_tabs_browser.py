@@ -1,0 +1,87 @@
+"""End to end: the Expression interpolation and t-SNE explorer tabs in headless Chromium.
+
+Needs the shipped JEAN checkpoint and the default SynthTalk corpus (the tabs read codes of its
+held-out identities); skipped with the command to run when either is missing."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "runs" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def _needs_jean():
+    if not (ROOT / "checkpoints" / "jean.safetensors").exists():
+        pytest.skip("no JEAN checkpoint: python -m studio.train jean")
+    if not (ROOT / "data" / "synthtalk-default" / "manifest.json").exists():
+        pytest.skip("no corpus: python -m studio.synth make --out data/synthtalk-default")
+
+
+def _image_src(page, elem_id: str) -> str:
+    return page.evaluate(
+        f"() => {{ const i = document.querySelector('#{elem_id} img'); return i ? i.src : ''; }}"
+    )
+
+
+def _set_slider(page, elem_id: str, value: float) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_interpolation_slider_rerenders_and_exports(page):
+    page.get_by_role("tab", name="Expression interpolation").click()
+    _set_slider(page, "interp-alpha", 0.0)
+    page.wait_for_selector("#interp-image img")
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#interp-bars .js-plotly-plot');"
+        " return p && p.data && p.data.length > 0; }"
+    )
+    first = _image_src(page, "interp-image")
+    _set_slider(page, "interp-alpha", 1.5)
+    page.wait_for_function(
+        f"() => {{ const i = document.querySelector('#interp-image img');"
+        f" return i && i.src !== {first!r}; }}"
+    )
+    page.locator("#interp-strip-button").click()
+    page.wait_for_selector("#interp-strip img", timeout=120_000)
+    for elem_id, suffix in (("interp-gif", ".gif"), ("interp-mp4", ".mp4")):
+        page.wait_for_function(
+            f"() => Array.from(document.querySelectorAll('#{elem_id} a'))"
+            f".some(a => (a.href || '').includes('{suffix}'))",
+            timeout=120_000,
+        )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "jean_interpolation.png"), full_page=True)
+
+
+def test_tsne_map_scores_point_and_send_to_interpolation(page):
+    page.get_by_role("tab", name="t-SNE explorer").click()
+    _set_slider(page, "tsne-points", 1000)
+    page.locator("#tsne-run").click()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length >= 8; }",  # one trace per emotion
+        timeout=120_000,
+    )
+    page.wait_for_selector("#tsne-scores >> text=silhouette")
+    # click a real point of the map: its frame appears beside the plot
+    page.evaluate(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " p.emit('plotly_click', {points: [{customdata: 5}]}); }"
+    )
+    page.wait_for_selector("#tsne-frame img", timeout=60_000)
+    page.wait_for_selector("#tsne-point-info >> text=#5")
+    page.locator("#tsne-send-b").click()
+    page.get_by_role("tab", name="Expression interpolation").click()
+    page.wait_for_function(
+        "() => document.querySelector('#interp-clip-B textarea, #interp-clip-B input').value"
+        ".startsWith('id')"
+    )
+    page.wait_for_selector("#interp-image img", timeout=60_000)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "jean_tsne.png"), full_page=True)

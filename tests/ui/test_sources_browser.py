@@ -1,0 +1,80 @@
+"""End to end: the Sources tab in headless Chromium, driven as a person would."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "runs" / "screenshots"
+
+
+def _upload(page, elem_id: str, path: Path) -> None:
+    page.locator(f"#{elem_id} input[type=file]").set_input_files(str(path))
+
+
+def _plot_has_data(page, elem_id: str) -> None:
+    page.wait_for_function(
+        f"() => {{ const p = document.querySelector('#{elem_id} .js-plotly-plot');"
+        " return p && p.data && p.data.length > 0; }"
+    )
+
+
+def test_portrait_and_audio_show_overlay_and_plots(page):
+    _upload(page, "identity-image", ROOT / "assets" / "portrait.jpg")
+    page.wait_for_selector("#overlay img")
+    _plot_has_data(page, "blend-plot")
+    _plot_has_data(page, "pose-plot")
+    page.wait_for_selector("#sources-status >> text=portrait.jpg")
+    _upload(page, "driving-audio", ROOT / "assets" / "example_speech.wav")
+    _plot_has_data(page, "audio-plot")
+    page.wait_for_selector("#sources-status >> text=16 kHz mono")
+    bars = page.evaluate(
+        "() => Array.from(document.querySelector('#blend-plot .js-plotly-plot')._fullData[0].x)"
+    )
+    assert len(bars) == 51 and max(bars) > 0.3  # real blendshapes: she smiles
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "sources.png"), full_page=True)
+
+
+def test_typed_text_is_spoken_and_plotted(page):
+    page.locator("#speak-text textarea").fill("Hello from the studio.")
+    page.locator("#speak-button").click()
+    _plot_has_data(page, "audio-plot")
+    page.wait_for_selector("#sources-status >> text=Hello from the studio")
+
+
+def test_a_cat_gets_a_clear_message_and_keeps_the_loaded_face(page, tmp_path):
+    _upload(page, "identity-image", ROOT / "assets" / "portrait.jpg")
+    page.wait_for_selector("#sources-status >> text=portrait.jpg")
+    import skimage.data
+
+    cat = tmp_path / "cat.png"
+    cv2.imwrite(
+        str(cat), cv2.cvtColor(np.ascontiguousarray(skimage.data.chelsea()), cv2.COLOR_RGB2BGR)
+    )
+    _upload(page, "identity-image", cat)
+    page.wait_for_selector("text=No face found")
+    assert page.locator("#sources-status >> text=portrait.jpg").count() == 1
+
+
+def test_a_pose_video_is_tracked_with_a_frame_slider(page, portrait_clip):
+    _upload(page, "pose-video", portrait_clip)
+    page.wait_for_selector("#sources-status >> text=25 frame(s), face in 25")
+    slider = page.locator("#frame-slider input[type=range]")
+    slider.wait_for(state="visible")
+    assert slider.get_attribute("max") == "24"
+    _plot_has_data(page, "pose-plot")
+    traces = page.evaluate(
+        "() => document.querySelector('#pose-plot .js-plotly-plot')._fullData.map(d => d.x.length)"
+    )
+    assert traces[:3] == [25, 25, 25]  # yaw, pitch, roll over the clip
+
+
+def test_benchmarks_tab_shows_measured_tables(page):
+    page.get_by_role("tab", name="Benchmarks").click()
+    page.wait_for_selector("#bench-table >> text=measured")
+    assert page.locator("#bench-table table").count() == 1
