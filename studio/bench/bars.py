@@ -34,7 +34,7 @@ BARS: dict[str, tuple[Bar, ...]] = {
             "emotion_probe_accuracy_held_out",
             ">=",
             0.90,
-            "logistic regression on tracked blendshapes, held-out identities",
+            "logistic regression on tracked blendshapes (logits), held-out identities",
         ),
         Bar("jaw_energy_pearson_r", ">=", 0.5, "GT jawOpen vs audio energy over speech"),
     ),
@@ -47,6 +47,19 @@ BARS: dict[str, tuple[Bar, ...]] = {
             "emotion classifier, intensity-3 frames"),
         Bar("emotion_classifier/accuracy_all", ">=", 0.85, "emotion classifier, all intensities"),
         Bar("identity_embedder/eer", "<=", 0.05, "identity embedder verification EER"),
+    ),
+    "jean": (
+        Bar("audio_lip_top1", ">=", 0.80, "audio → lip retrieval, 1 of 10 (same identity)"),
+        Bar("knn5_emotion", ">=", 0.95, "expression code: 5-NN emotion accuracy"),
+        Bar("silhouette_emotion", ">=", 0.3, "expression code: silhouette by emotion"),
+        Bar("intensity_spearman", ">=", 0.8, "intensity ordered along neutral → emotion"),
+        Bar("viseme_from_expression_above_chance", "<=", 0.10,
+            "viseme probe from the expression code, points above chance"),
+        Bar("viseme_from_lip_over_chance", ">=", 3.0, "viseme probe from the lip code ÷ chance"),
+        Bar("emotion_from_lip_above_chance", "<=", 0.10,
+            "emotion probe from the lip code, points above chance"),
+        Bar("tsne_5000_seconds", "<=", 15.0, "t-SNE of 5,000 codes (s)"),
+        Bar("slider_render_ms_median", "<=", 200.0, "interpolation slider re-render (ms)"),
     ),
 }
 

@@ -3,7 +3,9 @@
 `python -m studio.bench synthtalk [--quick] [--corpus DIR]`: tracker detection rate, jawOpen
 correlation, yaw/pitch error on sampled frames (extra views included), a logistic-regression
 emotion probe on tracked blendshapes (trained on training identities, scored on held-out ones),
-and how well GT jawOpen follows the audio energy.
+how well GT jawOpen follows the audio energy, and the ground truth read by the shipped
+evaluators (GT vs GT): the sync expert's offset and LSE-D / LSE-C on in-sync held-out clips, and
+the emotion classifier's accuracy on held-out frames.
 """
 
 from __future__ import annotations
@@ -33,4 +35,38 @@ def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS) -> dict[str, float]:
         "emotion_probe_test_frames": emotion["test_frames"],
         "jaw_energy_pearson_r": lips["jaw_energy_pearson_r"],
         "speech_frames": lips["speech_frames"],
+        "emotion_probe_accuracy_raw_coefficients": emotion[
+            "emotion_accuracy_held_out_raw_coefficients"
+        ],
+        **gt_read_by_evaluators(corpus, quick),
     }
+
+
+def gt_read_by_evaluators(corpus: Path, quick: bool) -> dict[str, float | str]:
+    """The held-out GT clips through the shipped sync expert and emotion classifier: the
+    ceiling a generated video can reach on these evaluators."""
+    from studio.errors import StudioError
+    from studio.eval.evaluators import emotion_bars, sync_bars
+    from studio.models import emotion_classifier, sync_expert
+    from studio.train.synth_data import load_corpus_arrays
+
+    clips = load_corpus_arrays(corpus, split="held_out", limit=48 if quick else None)
+    out: dict[str, float | str] = {}
+    try:
+        sync = sync_bars(sync_expert.load().eval(), clips)
+        out |= {
+            "gt_sync_offset_within_1": sync["gt_offset_within_1"],
+            "gt_lse_d_median": sync["lse_d_gt"]["median"],
+            "gt_lse_c_median": sync["lse_c_gt"]["median"],
+        }
+    except StudioError as e:
+        out["gt_sync"] = f"missing ({e})"
+    try:
+        emotion = emotion_bars(emotion_classifier.load().eval(), clips)
+        out |= {
+            "gt_emotion_accuracy_intensity3": emotion["accuracy_intensity3"],
+            "gt_emotion_accuracy_all": emotion["accuracy_all"],
+        }
+    except StudioError as e:
+        out["gt_emotion"] = f"missing ({e})"
+    return out

@@ -5,7 +5,10 @@
     scores(bank.codes["expression"], bank.labels["emotion"])
 
 The corpus bank is cached on disk (cache/jean/bank_<hash>.npz, np.load without pickles) keyed
-by the checkpoint's sha256, the corpus and the sample size.
+by the checkpoint's sha256, the corpus and the sample size. Without a corpus (a fresh machine,
+the hosted Space) the shipped bank `assets/jean_bank.npz` stands in: 5,000 held-out frames'
+codes, labels and GT blendshapes, written by `python -m studio.explore ship-bank` for the
+shipped checkpoint; points are then re-rendered with the SynthTalk rig instead of read.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from studio.errors import StudioError
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "cache" / "jean"
 DEFAULT_CORPUS = ROOT / "data" / "synthtalk-default"
+SHIPPED_BANK = ROOT / "assets" / "jean_bank.npz"
 CODE_NAMES = ("expression", "lip", "audio")
 _MEMO: dict[tuple, CodeBank] = {}  # banks already read in this process
 LABELS = ("emotion", "intensity", "identity", "sentence", "clip_id", "frame", "source")
@@ -29,20 +33,36 @@ LABELS = ("emotion", "intensity", "identity", "sentence", "clip_id", "frame", "s
 
 @dataclass
 class CodeBank:
-    """codes {name: (N, 64) float32}; labels {name: (N,) array}; corpus (where frames live)."""
+    """codes {name: (N, 64) float32}; labels {name: (N,) array}; corpus (where frames live,
+    "" for the shipped bank); blendshapes (N, 52) GT rig values where known (NaN for user
+    frames), so a point's face can be re-rendered when the corpus is absent."""
 
     codes: dict[str, np.ndarray]
     labels: dict[str, np.ndarray]
     corpus: str = ""
+    blendshapes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels["frame"])
 
     def concat(self, other: CodeBank) -> CodeBank:
+        blend = None
+        if self.blendshapes is not None or other.blendshapes is not None:
+            blend = np.concatenate([_blend_or_nan(self), _blend_or_nan(other)])
         return CodeBank(
             {k: np.concatenate([self.codes[k], other.codes[k]]) for k in self.codes},
             {k: np.concatenate([self.labels[k], other.labels[k]]) for k in self.labels},
             self.corpus,
+            blend,
+        )
+
+    def take(self, rows: np.ndarray) -> CodeBank:
+        blend = None if self.blendshapes is None else self.blendshapes[rows]
+        return CodeBank(
+            {k: v[rows] for k, v in self.codes.items()},
+            {k: v[rows] for k, v in self.labels.items()},
+            self.corpus,
+            blend,
         )
 
     def point(self, i: int) -> dict:
@@ -54,16 +74,62 @@ class CodeBank:
         tmp = path.with_name(f".{path.stem}.tmp.npz")
         arrays = {f"code_{k}": v for k, v in self.codes.items()}
         arrays.update({f"label_{k}": v for k, v in self.labels.items()})
+        if self.blendshapes is not None:
+            arrays["blendshapes"] = self.blendshapes
         np.savez(tmp, corpus=np.array(self.corpus), **arrays)
         tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path) -> CodeBank:
-        with np.load(path) as z:
-            codes = {k[5:]: z[k] for k in z.files if k.startswith("code_")}
+        with np.load(path, allow_pickle=False) as z:
+            codes = {k[5:]: z[k].astype(np.float32) for k in z.files if k.startswith("code_")}
             labels = {k[6:]: z[k] for k in z.files if k.startswith("label_")}
             corpus = str(z["corpus"])
-        return cls(codes, labels, corpus)
+            blend = z["blendshapes"].astype(np.float32) if "blendshapes" in z.files else None
+        return cls(codes, labels, corpus, blend)
+
+
+def _blend_or_nan(bank: CodeBank) -> np.ndarray:
+    if bank.blendshapes is not None:
+        return bank.blendshapes
+    return np.full((len(bank), 52), np.nan, np.float32)
+
+
+def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank | None:
+    """The bank shipped in assets/, if it was written for the current JEAN checkpoint."""
+    from studio.models.checkpoints import load_card
+
+    path = Path(path or SHIPPED_BANK)
+    if not path.exists():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        made_for = str(z["checkpoint_sha256"]) if "checkpoint_sha256" in z.files else ""
+    if made_for != load_card("jean").get("sha256", "-"):
+        return None
+    bank = CodeBank.load(path)
+    bank.corpus = ""
+    if len(bank) > max_points:
+        bank = bank.take(np.linspace(0, len(bank) - 1, max_points).round().astype(int))
+    return bank
+
+
+def ship_bank(corpus: str | Path = DEFAULT_CORPUS, out: Path = SHIPPED_BANK) -> Path:
+    """Write the held-out bank (5,000 frames, float16 codes, GT blendshapes) for the shipped
+    checkpoint, so the JEAN tabs work without a corpus."""
+    from studio.models.checkpoints import load_card
+
+    bank = corpus_bank(corpus, max_points=5000, cache=False, progress=True)
+    blend = bank.blendshapes.astype(np.float16)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        corpus=np.array(""),
+        checkpoint_sha256=np.array(load_card("jean")["sha256"]),
+        blendshapes=blend,
+        **{f"code_{k}": v.astype(np.float16) for k, v in bank.codes.items()},
+        **{f"label_{k}": v for k, v in bank.labels.items()},
+    )
+    return out
 
 
 def _sample(n_clips_frames: list[int], max_points: int) -> list[np.ndarray]:
@@ -89,6 +155,10 @@ def corpus_bank(
 
     corpus = Path(corpus)
     if not (corpus / "manifest.json").exists():
+        if model is None and corpus.resolve() == DEFAULT_CORPUS.resolve():
+            bank = shipped_bank(max_points)
+            if bank is not None:
+                return bank
         raise StudioError(
             f"No SynthTalk corpus at '{corpus}'. Build one with: "
             f"python -m studio.synth make --out {corpus} --preset default"
@@ -129,7 +199,7 @@ def corpus_bank(
         "frame": data.frame[rows].astype(np.int64),
         "source": np.array(["SynthTalk"] * len(rows)),
     }
-    bank = CodeBank(codes, labels, str(corpus))
+    bank = CodeBank(codes, labels, str(corpus), data.blendshapes[rows].astype(np.float32))
     if cache:
         bank.save(path)
         _MEMO[fast] = bank
@@ -213,4 +283,11 @@ def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -
         if user_frames is None:
             raise StudioError("The user's clip is no longer loaded")
         return user_frames[int(p["frame"])]
-    return load_clip(bank.corpus, str(p["clip_id"]), frames=True).frames[int(p["frame"])]
+    if bank.corpus and (Path(bank.corpus) / "manifest.json").exists():
+        return load_clip(bank.corpus, str(p["clip_id"]), frames=True).frames[int(p["frame"])]
+    if bank.blendshapes is None or not np.isfinite(bank.blendshapes[i]).all():
+        raise StudioError("This point's frame needs the corpus: python -m studio.synth make")
+    from studio.explore.interpolation import renderer
+
+    face = renderer(int(p["identity"]), size=128)  # the GT expression, re-rendered frontally
+    return face.render(bank.blendshapes[i], np.zeros(6, np.float32)).image

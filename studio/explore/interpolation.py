@@ -174,6 +174,16 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
         clip_id = (clip_id or "").strip()
         if not clip_id:
             raise StudioError("Type a SynthTalk clip id, e.g. id033_s00_happy3")
+        if not (Path(corpus) / "manifest.json").exists():  # the shipped bank's frames of it
+            bank = corpus_bank(corpus)
+            sel = np.asarray(bank.labels["clip_id"]).astype(str) == clip_id
+            if not sel.any():
+                raise StudioError(
+                    f"Clip '{clip_id}' is not in the shipped code bank (held-out identities "
+                    "032–039 only); build the corpus for every clip: "
+                    "python -m studio.synth make --out data/synthtalk-default --preset default"
+                )
+            return bank.codes["expression"][sel].mean(0).astype(np.float32)
         return np.frombuffer(_clip_code_cached(corpus, clip_id), np.float32)
     if kind == "my emotion source":
         if sources is None or sources.emotion is None:

@@ -42,11 +42,12 @@ RECIPES: dict[str, dict[str, float]] = {
     "neutral": {},
     "angry": {
         **_both("browDown", 1.0),  # AU4 brow lowerer
-        **_both("eyeSquint", 0.7),  # AU7 lid tightener
+        **_both("eyeSquint", 1.0),  # AU7 lid tightener
         **_both("mouthPress", 1.0),  # AU23/24 lip tightener / presser
         "mouthRollLower": 0.35,  # pressed lips thin out (AU24)
         "mouthRollUpper": 0.35,
         **_both("noseSneer", 0.5),  # AU9 (mild), common in anger displays
+        "mouthShrugLower": 0.6,  # AU17 chin raiser, pushes the pressed lower lip up
     },
     "contempt": {
         # AU12 + AU14 on one side only (R14 in FACS; here the subject's left, +x).
@@ -68,7 +69,7 @@ RECIPES: dict[str, dict[str, float]] = {
         **_both("browOuterUp", 0.35),  # AU2 (weaker than in surprise)
         **_both("browDown", 0.3),  # AU4: the drawn-together fearful brow
         **_both("eyeWide", 0.8),  # AU5 upper lid raiser
-        **_both("mouthStretch", 0.85),  # AU20 lip stretcher
+        **_both("mouthStretch", 1.0),  # AU20 lip stretcher
         "jawOpen": 0.08,  # AU25/26, slight
     },
     "happy": {
@@ -89,7 +90,7 @@ RECIPES: dict[str, dict[str, float]] = {
         "browInnerUp": 0.9,  # AU1
         **_both("browOuterUp", 0.9),  # AU2 outer brow raiser
         **_both("eyeWide", 0.9),  # AU5
-        "jawOpen": 0.2,  # AU26 jaw drop, slight
+        "jawOpen": 0.35,  # AU26 jaw drop
         "mouthFunnel": 0.15,  # the rounded "oh" of surprise
     },
 }

@@ -107,8 +107,8 @@ def _face_channels(f: _Fields) -> dict[str, np.ndarray]:
         ch[f"mouthSmile{name}"] = f.bump(corner, 1.0, (0.6, 0.8, -0.3), s) + f.bump(
             cheek, 1.5, (0.05, 0.28, 0.12), s
         )
-        ch[f"mouthFrown{name}"] = f.bump(corner, 1.0, (0.15, -0.8, -0.05), s)
-        ch[f"mouthStretch{name}"] = f.bump(corner, 1.1, (0.5, -0.15, -0.2), s)
+        ch[f"mouthFrown{name}"] = f.bump(corner, 1.0, (0.2, -1.05, -0.05), s)
+        ch[f"mouthStretch{name}"] = f.bump(corner, 1.1, (0.75, -0.25, -0.25), s)
         ch[f"mouthDimple{name}"] = f.bump(corner, 0.8, (0.22, 0.05, -0.35), s)
         press = 0.5 * (corner + f.at(0) * [0, 1, 1]) * [1, 0, 1] + [0, f.mouth_y, 0]
         ch[f"mouthPress{name}"] = f.bump(press, 1.0, (0, -0.12, -0.05), s, up) + f.bump(
@@ -118,16 +118,16 @@ def _face_channels(f: _Fields) -> dict[str, np.ndarray]:
             f.at((317, 402, 314, 405), s), 1.0, (0, -0.5, 0.05), s, low
         )
         ch[f"mouthUpperUp{name}"] = f.bump(
-            f.at((312, 311, 267, 269), s), 1.0, (0, 0.45, 0.08), s, up
+            f.at((312, 311, 267, 269), s), 1.0, (0, 0.65, 0.1), s, up
         )
         ch[f"cheekSquint{name}"] = f.bump(0.5 * (cheek + f.at(374, s)), 1.3, (0, 0.3, 0.1), s)
         ch[f"browDown{name}"] = f.bump(
             f.at((276, 283, 282, 295, 285, 300, 293, 334, 296, 336), s),
             1.4,
-            (-0.15, -0.65, 0.1),
+            (-0.2, -0.9, 0.15),
             s,
-        ) + f.bump(f.at((285, 336), s), 1.0, (-0.25, -0.15, 0.0), s)
-        ch[f"browOuterUp{name}"] = f.bump(f.at((276, 300), s), 1.2, (0, 0.4, 0), s)
+        ) + f.bump(f.at((285, 336), s), 1.0, (-0.4, -0.2, 0.0), s)
+        ch[f"browOuterUp{name}"] = f.bump(f.at((276, 300), s), 1.2, (0, 0.7, 0), s)
         # AU9: nostril wings and upper lip pulled up, cheeks pushed up (reads only if strong).
         ch[f"noseSneer{name}"] = (
             f.bump(f.at((327, 358), s), 0.8, (0.1, 0.45, 0.05), s)
@@ -135,7 +135,7 @@ def _face_channels(f: _Fields) -> dict[str, np.ndarray]:
             + f.bump(cheek, 1.2, (0, 0.2, 0.1), s)
         )
         ch[f"eyeBlink{name}"] = f.blink(eye, s)
-        ch[f"eyeWide{name}"] = f.lids(eye, 0.35, -0.08)
+        ch[f"eyeWide{name}"] = f.lids(eye, 0.5, -0.1)
         ch[f"eyeSquint{name}"] = f.lids(eye, -0.06, 0.18)
     corners = f.at(291)
     ch["mouthFunnel"] = (

@@ -97,3 +97,60 @@ def test_bank_interpolator_and_export_on_the_tiny_corpus(tmp_path, monkeypatch):
     assert gif.stat().st_size > 0 and mp4.stat().st_size > 0
     with pytest.raises(StudioError):
         export_strip(strip, tmp_path / "path.png")
+
+
+def test_a_shipped_bank_stands_in_for_a_missing_corpus(tmp_path, monkeypatch):
+    """Write a bank from the tiny corpus, then read it back as the shipped one: labels, codes
+    (float16 round trip), GT blendshapes re-rendered as the point's frame, a clip's code."""
+    import studio.explore.bank as bank_mod
+    import studio.models.checkpoints as ckpt
+    from studio.explore.bank import CodeBank, corpus_bank, point_frame, shipped_bank
+    from studio.explore.interpolation import code_from_choice
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, corpus, out = tiny_jean()
+    import studio.train.jean as tj
+
+    monkeypatch.setattr(tj, "CACHE_DIR", out / "cache")
+    monkeypatch.setattr(bank_mod, "CACHE_DIR", tmp_path)
+    bank = corpus_bank(corpus, model=model, max_points=60)
+    assert bank.blendshapes.shape == (len(bank), 52)
+    shipped = tmp_path / "jean_bank.npz"
+    np.savez_compressed(
+        shipped,
+        corpus=np.array(""),
+        checkpoint_sha256=np.array("sha-of-the-tiny-model"),
+        blendshapes=bank.blendshapes.astype(np.float16),
+        **{f"code_{k}": v.astype(np.float16) for k, v in bank.codes.items()},
+        **{f"label_{k}": v for k, v in bank.labels.items()},
+    )
+    monkeypatch.setattr(ckpt, "load_card", lambda name: {"sha256": "sha-of-the-tiny-model"})
+    read = shipped_bank(40, path=shipped)
+    assert isinstance(read, CodeBank) and len(read) == 40 and read.corpus == ""
+    row = np.linspace(0, len(bank) - 1, 40).round().astype(int)[7]
+    assert read.point(7)["clip_id"] == bank.point(row)["clip_id"]
+    assert np.allclose(read.codes["expression"][7], bank.codes["expression"][row], atol=2e-2)
+    frame = point_frame(read, 7)  # no corpus behind it: the rig re-renders the GT expression
+    assert frame.shape == (128, 128, 3) and frame.std() > 5
+
+    monkeypatch.setattr(bank_mod, "SHIPPED_BANK", shipped)
+    missing = tmp_path / "no-corpus"
+    monkeypatch.setattr(bank_mod, "DEFAULT_CORPUS", missing)
+    clip_id = read.point(0)["clip_id"]
+    code = code_from_choice("SynthTalk clip", "", clip_id, corpus=missing)
+    assert code.shape == (64,) and np.isfinite(code).all()
+    with pytest.raises(StudioError, match="not in the shipped code bank"):
+        code_from_choice("SynthTalk clip", "", "id999_s00_happy3", corpus=missing)
+    monkeypatch.setattr(ckpt, "load_card", lambda name: {"sha256": "another checkpoint"})
+    assert shipped_bank(path=shipped) is None  # written for another checkpoint: not used
+
+
+def test_the_shipped_bank_belongs_to_the_shipped_checkpoint():
+    from studio.explore.bank import SHIPPED_BANK, shipped_bank
+
+    if not SHIPPED_BANK.exists():
+        pytest.skip("no shipped bank: python -m studio.explore ship-bank")
+    bank = shipped_bank()
+    assert bank is not None, "assets/jean_bank.npz is stale: python -m studio.explore ship-bank"
+    assert len(bank) == 5000 and set(bank.labels["emotion"]) >= {"neutral", "happy", "sad"}
+    assert np.isfinite(bank.blendshapes).all()

@@ -124,6 +124,23 @@ def test_lips_follow_speech_on_the_tiny_corpus(tiny_corpus):
     assert lips_follow_speech(tiny_corpus)["jaw_energy_pearson_r"] > 0.3
 
 
+def test_emotion_probe_on_the_tiny_corpus(tiny_corpus):
+    """Neutral vs happy (the tiny preset's two conditions) on the held-out identity."""
+    from studio.synth.validate import emotion_probe
+
+    result = emotion_probe(tiny_corpus, frames_per_clip=10)
+    assert result["test_frames"] >= 18
+    assert result["emotion_accuracy_held_out"] >= 0.8
+    assert 0.0 <= result["emotion_accuracy_held_out_raw_coefficients"] <= 1.0
+
+
+def test_blendshape_logits_are_monotone_and_finite():
+    from studio.synth.validate import blendshape_logits
+
+    z = blendshape_logits(np.array([0.0, 0.02, 0.05, 0.5, 0.7, 1.0]))
+    assert np.all(np.isfinite(z)) and np.all(np.diff(z) > 0) and abs(z[3]) < 1e-9
+
+
 def test_identities_are_stable_across_corpus_sizes():
     from studio.synth.identity import sample_identity
 
