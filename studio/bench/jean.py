@@ -289,9 +289,9 @@ def headline(m: dict) -> dict[str, float]:
     ]
     out = {k: float(m[k]) for k in keys if k in m}
     if {"viseme_from_expression", "viseme_from_lip", "chance_viseme"} <= m.keys():
-        out["viseme_from_expression_above_chance"] = out["viseme_from_expression"] - out[
-            "chance_viseme"
-        ]
+        out["viseme_from_expression_above_chance"] = (
+            out["viseme_from_expression"] - out["chance_viseme"]
+        )
         out["viseme_from_lip_over_chance"] = out["viseme_from_lip"] / out["chance_viseme"]
     if {"emotion_from_lip", "chance_emotion"} <= m.keys():
         out["emotion_from_lip_above_chance"] = out["emotion_from_lip"] - out["chance_emotion"]

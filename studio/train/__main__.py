@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import platform
@@ -74,6 +75,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue from the run folder")
     parser.add_argument("--quick", action="store_true", help="few steps, small evaluation")
     parser.add_argument("--no-ship", action="store_true", help="do not write checkpoints/")
+    jean = parser.add_argument_group("jean only (expression transformer options beyond the paper)")
+    jean.add_argument(
+        "--expr-other-time",
+        action="store_true",
+        help="read the expression code from another time of the same clips",
+    )
+    jean.add_argument(
+        "--lip-consistency",
+        type=float,
+        help="weight of the L1 between the aligned pair's lip codes",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -142,6 +154,7 @@ def run(args, argv: list[str]) -> dict:
     if args.no_ship or int(os.environ.get("RANK", "0")) != 0:
         return metrics
     corpus = Path(args.corpus)
+    manifest = json.loads((corpus / "manifest.json").read_text())
     card = {
         "name": args.model,
         "paper": PAPERS[args.model],
@@ -149,6 +162,7 @@ def run(args, argv: list[str]) -> dict:
         "config": model_module.config_dict(model),
         "data": {
             "corpus": corpus.name,
+            "corpus_build": manifest.get("build"),  # which build: rig and recipes change
             "seed": args.seed,
             "split": "train identities",
             "evaluated_on": "held-out identities" + (" (quick sample)" if args.quick else ""),

@@ -335,12 +335,19 @@ def alignment_groups(data: JeanData, feats_std: np.ndarray) -> list[dict]:
     return out
 
 
-def expr_batches(data: JeanData, groups: list[dict], batch_size: int):
+def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time: bool = False):
+    """Aligned windows (a, b) of one (identity, sentence) in two conditions. With other_time,
+    also a window of each clip at another, random time (a2, b2): the expression codes are
+    read there, so they cannot carry the current frame's lips (see `expr_loss_fn`)."""
     feats = data.features
+
+    def window(g, rng):
+        r0 = int(rng.integers(0, max(1, g["ref_len"] - WINDOW + 1)))
+        return np.clip(np.arange(r0, r0 + WINDOW), 0, g["ref_len"] - 1)
 
     def get_batch(step, rng, rank, world):
         b = max(1, batch_size // world)
-        xa, xb = [], []
+        xa, xb, xa2, xb2 = [], [], [], []
         for _ in range(b):
             g = groups[int(rng.integers(0, len(groups)))]
             k = len(g["rows"])
@@ -349,34 +356,63 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int):
             j = j + (j >= i)
             while g["cond"][j] == g["cond"][i]:  # repeated conditions are not a pair
                 j = int(rng.integers(0, k))
-            r0 = int(rng.integers(0, max(1, g["ref_len"] - WINDOW + 1)))
-            r = np.clip(np.arange(r0, r0 + WINDOW), 0, g["ref_len"] - 1)
+            r = window(g, rng)
             xa.append(feats[g["rows"][i][r]])
             xb.append(feats[g["rows"][j][r]])
-        return {
+            if other_time:
+                r2 = window(g, rng)
+                xa2.append(feats[g["rows"][i][r2]])
+                xb2.append(feats[g["rows"][j][r2]])
+        batch = {
             "a": torch.as_tensor(np.stack(xa)),
             "b": torch.as_tensor(np.stack(xb)),
             "swap": torch.as_tensor(rng.random(b) < SWAP_P),
         }
+        if other_time:
+            batch["a2"] = torch.as_tensor(np.stack(xa2))
+            batch["b2"] = torch.as_tensor(np.stack(xb2))
+        return batch
 
     return get_batch
 
 
-def expr_loss(expr, batch):
+def expr_loss_fn(lip_consistency: float = 0.0):
     """Eq. 4: decode (lip of one, expression of the other) → the sequence whose expression
-    code was used (swapped with p = 0.8), L1 on standardised features."""
-    xa, xb = batch["a"], batch["b"]
-    lip, e = expr.encode(torch.cat([xa, xb]))
-    b = len(xa)
-    la, lb, ea, eb = lip[:b], lip[b:], e[:b], e[b:]
-    s = batch["swap"][:, None, None]
-    # swapped: (l_B, e_A) → A and (l_A, e_B) → B; the pair is aligned, so l_A ≈ l_B
-    lips = torch.cat([torch.where(s, lb, la), torch.where(s, la, lb)])
-    out = expr.decode(lips, torch.cat([ea, eb]))
-    target = expr.norm(torch.cat([xa, xb]))
-    loss = F.l1_loss(out, target)
-    bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
-    return {"loss": loss, "blend_l1": bs}
+    code was used (swapped with p = 0.8), L1 on standardised features.
+
+    Two options beyond the paper (both off by default, recorded in the card when used):
+    expression codes read from another time of the same clips (batches with a2 / b2), and
+    `lip_consistency` × a scale-free L1 between the aligned pair's lip codes, which share the
+    sentence but not the emotion."""
+
+    def loss_fn(expr, batch):
+        xa, xb = batch["a"], batch["b"]
+        other_time = "a2" in batch
+        seqs = [xa, xb] + ([batch["a2"], batch["b2"]] if other_time else [])
+        lip, e = expr.encode(torch.cat(seqs))
+        b = len(xa)
+        la, lb = lip[:b], lip[b : 2 * b]
+        ea, eb = (e[2 * b : 3 * b], e[3 * b :]) if other_time else (e[:b], e[b : 2 * b])
+        s = batch["swap"][:, None, None]
+        # swapped: (l_B, e_A) → A and (l_A, e_B) → B; the pair is aligned, so l_A ≈ l_B
+        lips = torch.cat([torch.where(s, lb, la), torch.where(s, la, lb)])
+        out = expr.decode(lips, torch.cat([ea, eb]))
+        target = expr.norm(torch.cat([xa, xb]))
+        rec = F.l1_loss(out, target)
+        loss = rec
+        row = {"rec": rec.detach()}
+        if lip_consistency > 0:
+            spread = (la - la.mean((0, 1))).abs().mean() + (lb - lb.mean((0, 1))).abs().mean()
+            consistency = 2 * (la - lb).abs().mean() / (spread + 1e-6)
+            loss = loss + lip_consistency * consistency
+            row["lip_gap"] = consistency.detach()
+        bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
+        return {"loss": loss, "blend_l1": bs, **row}
+
+    return loss_fn
+
+
+expr_loss = expr_loss_fn()  # the paper's loss
 
 
 # ----------------------------------------------------------------------------- the whole run
@@ -454,9 +490,12 @@ def train_jean(
     progress: bool = True,
     variants: dict | None = None,
     resume: bool = False,
+    expr_other_time: bool = False,
+    lip_consistency: float = 0.0,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
-    times, the audio-variant comparison and the final losses."""
+    times, the audio-variant comparison and the final losses. expr_other_time and
+    lip_consistency are the transformer options of `expr_loss_fn` (off = the paper)."""
     from studio.train.loop import TrainConfig, read_log, set_seed, train
 
     steps = {**STEPS, **(steps or {})}
@@ -545,7 +584,14 @@ def train_jean(
     report["dtw_seconds"] = round(time.time() - t0, 1)
     report["pairs_groups"] = len(groups)
     c = cfg("expr", 5e-4)
-    train(model.expr, expr_loss, expr_batches(tr, groups, c.batch_size), c, resume=resume)
+    report["expr_options"] = {"other_time": expr_other_time, "lip_consistency": lip_consistency}
+    train(
+        model.expr,
+        expr_loss_fn(lip_consistency),
+        expr_batches(tr, groups, c.batch_size, other_time=expr_other_time),
+        c,
+        resume=resume,
+    )
     stage_done("expr", c)
     model.eval()
     return model, report
@@ -620,7 +666,14 @@ def run(args, argv: list[str]) -> dict:
     feat_minutes = (time.time() - started) / 60
     t0 = time.time()
     model, report = train_jean(
-        args.corpus, args.out or "runs/jean", steps, args.seed, data=data, resume=args.resume
+        args.corpus,
+        args.out or "runs/jean",
+        steps,
+        args.seed,
+        data=data,
+        resume=args.resume,
+        expr_other_time=getattr(args, "expr_other_time", False),
+        lip_consistency=getattr(args, "lip_consistency", None) or 0.0,
     )
     train_minutes = (time.time() - t0) / 60
     t0 = time.time()
@@ -654,6 +707,7 @@ def run(args, argv: list[str]) -> dict:
             "feature_cache_minutes": round(feat_minutes, 2),
             "eval_minutes": round(eval_minutes, 2),
             "stages": report["stages"],
+            "expression_transformer_options": report["expr_options"],
             "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
             "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
         },

@@ -127,3 +127,30 @@ def test_tiny_training_runs_all_stages_and_learns():
     bs = model.decode_blendshapes(lip[:3], expr[:3])
     assert bs.shape == (3, 52) and bs.min() >= 0 and bs.max() <= 1
     assert model.audio_codes(data.mel[:n].astype(np.float32)).shape == (n, 64)
+
+
+def test_expression_options_read_codes_elsewhere_and_pull_lip_codes_together():
+    """--expr-other-time: batches carry a second window of each clip and the loss reads the
+    expression codes there (moving that window moves the loss); --lip-consistency adds a
+    finite term."""
+    from studio.train.jean import WINDOW, alignment_groups, expr_batches, expr_loss_fn
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, _, _ = tiny_jean()
+    feats = data.features
+    groups = alignment_groups(data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6))
+    batch = expr_batches(data, groups, 6, other_time=True)(0, np.random.default_rng(0), 0, 1)
+    assert batch["a2"].shape == batch["a"].shape == (6, WINDOW, feats.shape[1])
+    plain = expr_batches(data, groups, 6)(0, np.random.default_rng(0), 0, 1)
+    assert "a2" not in plain
+    expr = model.expr.eval()
+    batch["swap"] = torch.zeros(6, dtype=torch.bool)
+    with torch.no_grad():
+        base = expr_loss_fn(0.5)(expr, batch)
+        assert torch.isfinite(base["loss"]) and base["lip_gap"] > 0
+        moved = dict(batch, a2=batch["a2"] + 1.0)
+        assert not torch.isclose(
+            expr_loss_fn(0.0)(expr, moved)["loss"], expr_loss_fn(0.0)(expr, batch)["loss"]
+        )
+        doubled = {k: (v * 2 if k in ("a", "b", "a2", "b2") else v) for k, v in batch.items()}
+        assert torch.isfinite(expr_loss_fn(0.5)(expr, doubled)["lip_gap"])

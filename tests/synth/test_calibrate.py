@@ -19,8 +19,9 @@ def test_jaw_sweep_rises_with_the_rig():
 def test_maps_are_monotone_and_invert_each_other(tmp_path):
     path = tmp_path / "curves.json"
     tracked = [0.0, 0.01, 0.05, 0.2, 0.35, 0.5, 0.6, 0.58, 0.7]  # one dip, as real sweeps have
-    path.write_text(json.dumps({"curves": {"mouthSmileLeft": {"rig": SWEEP.tolist(),
-                                                              "tracked": tracked}}}))
+    path.write_text(
+        json.dumps({"curves": {"mouthSmileLeft": {"rig": SWEEP.tolist(), "tracked": tracked}}})
+    )
     rig = np.linspace(0, 1, 21)
     forward = rig_to_tracked("mouthSmileLeft", rig, path)
     assert np.all(np.diff(forward) >= 0)
