@@ -161,7 +161,7 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
     from sklearn.decomposition import PCA
     from sklearn.linear_model import Ridge
 
-    from studio.train.jean import retrieval_top1, retrieval_top1_windows
+    from studio.train.jean import retrieval_top1, retrieval_top1_windows, viseme_oracle_top1
 
     t0 = time.time()
     if quick:
@@ -177,6 +177,7 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
         "audio_lip_top1_window5": retrieval_top1_windows(
             cte["audio"], cte["mouth"], test, n_query=nq
         ),
+        "audio_lip_top1_viseme_oracle": viseme_oracle_top1(test, n_query=nq),
     }
     full = code_scores(ctr["expression"], ctr["lip"], train, cte["expression"], cte["lip"], test)
     m.update(full)
@@ -277,6 +278,7 @@ def headline(m: dict) -> dict[str, float]:
         "audio_lip_top1",
         "audio_lip_top1_speech_frames",
         "audio_lip_top1_window5",
+        "audio_lip_top1_viseme_oracle",
         "knn5_emotion",
         "silhouette_emotion",
         "intensity_spearman",

@@ -449,6 +449,25 @@ def retrieval_top1(
     return hits / len(q)
 
 
+def viseme_oracle_top1(data: JeanData, n_neg: int = 9, n_query: int = 3000, seed: int = 0) -> float:
+    """The retrieval task solved by an oracle that knows each frame's viseme and nothing
+    else: candidates with the query's viseme tie, and a tie is broken at random (expected
+    top-1 = 1 / (1 + same-viseme negatives)). Many negatives share the positive's viseme
+    (silence above all), so this bounds what frame-level retrieval can reach from the
+    viseme alone."""
+    rng = np.random.default_rng(seed)
+    ident = data.column("identity_id")
+    pool_of = {int(i): np.flatnonzero(ident == i) for i in np.unique(ident)}
+    q = rng.choice(len(ident), min(n_query, len(ident)), replace=False)
+    total = 0.0
+    for i in q:
+        pool = pool_of[int(ident[i])]
+        pool = pool[data.clip_of[pool] != data.clip_of[i]]
+        neg = rng.choice(pool, n_neg, replace=False)
+        total += 1.0 / (1 + int((data.viseme[neg] == data.viseme[i]).sum()))
+    return total / len(q)
+
+
 def retrieval_top1_windows(
     audio_codes: np.ndarray,
     mouth_codes: np.ndarray,

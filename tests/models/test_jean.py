@@ -154,3 +154,16 @@ def test_expression_options_read_codes_elsewhere_and_pull_lip_codes_together():
         )
         doubled = {k: (v * 2 if k in ("a", "b", "a2", "b2") else v) for k, v in batch.items()}
         assert torch.isfinite(expr_loss_fn(0.5)(expr, doubled)["lip_gap"])
+
+
+def test_viseme_oracle_bounds_frame_retrieval():
+    import dataclasses
+
+    from studio.train.jean import viseme_oracle_top1
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    shared = viseme_oracle_top1(data, n_neg=9, n_query=300)
+    assert 0.1 <= shared < 1.0  # tiny clips share visemes (silence above all)
+    unique = dataclasses.replace(data, viseme=np.arange(len(data.viseme)))
+    assert viseme_oracle_top1(unique, n_neg=9, n_query=300) == 1.0
