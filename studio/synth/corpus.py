@@ -269,6 +269,8 @@ def build_corpus(
                 pool.close()
                 pool.join()
     seconds = time.monotonic() - started
+    from studio.bench.report import commit
+
     manifest = {
         "format_version": FORMAT_VERSION,
         "config": asdict(config),
@@ -286,6 +288,7 @@ def build_corpus(
             "seconds": round(seconds, 1),
             "frames": int(sum(entries[s.clip_id]["n_frames"] for s in todo)),
             "workers": workers,
+            "commit": commit(),  # the rig and recipes that drew it
         },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))

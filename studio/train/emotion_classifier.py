@@ -10,7 +10,7 @@ from torch.nn import functional as F
 from studio.models.conv import augment_images, images_to_tensor
 from studio.models.emotion_classifier import EmotionClassifier, EmotionClassifierConfig
 
-DEFAULTS = {"steps": 2500, "batch_size": 64, "lr": 1e-3}
+DEFAULTS = {"steps": 6000, "batch_size": 64, "lr": 1e-3}  # 2500 steps: 95.6% / 81.7%
 
 
 def make_model() -> EmotionClassifier:
