@@ -8,6 +8,7 @@ import sys
 import time
 
 from studio.bench.report import markdown, record, save
+from studio.errors import StudioError
 
 SUITES = {
     "foundation": "studio.bench.foundation",
@@ -24,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the record to this JSON file")
     args = parser.parse_args(argv)
     started = time.time()
-    metrics = importlib.import_module(SUITES[args.suite]).run(quick=args.quick)
+    try:
+        metrics = importlib.import_module(SUITES[args.suite]).run(quick=args.quick)
+    except StudioError as e:  # no corpus, no checkpoint: say what to run
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     result = record(args.suite, metrics, started, time.time() - started)
     print(markdown(result))
     if args.json:

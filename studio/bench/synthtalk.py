@@ -26,6 +26,8 @@ def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS) -> dict[str, float]:
         "tracker_frames": tracked["frames"],
         "tracker_detection_rate": tracked["detection_rate"],
         "jawOpen_pearson_r": tracked["jawOpen_pearson_r"],
+        "jawOpen_pearson_r_calibrated": tracked["jawOpen_pearson_r_calibrated"],
+        "jawOpen_spearman_r": tracked["jawOpen_spearman_r"],
         "yaw_mae_deg": tracked["yaw_mae_deg"],
         "pitch_mae_deg": tracked["pitch_mae_deg"],
         "yaw_bias_deg": tracked["yaw_bias_deg"],

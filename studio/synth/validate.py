@@ -35,12 +35,23 @@ class TrackedSample:
     source: list[str] = field(default_factory=list)  # "main" or "view"
 
     def metrics(self) -> dict[str, float]:
+        """The bars, plus jawOpen correlations that allow for the tracker's non-linear
+        response: Pearson after mapping GT through the calibration curve, and Spearman."""
+        from scipy.stats import spearmanr
+
+        from studio.synth.calibrate import rig_to_tracked
+
         ok = self.found
         err = np.abs(self.tracked_angles[ok] - self.gt_angles[ok])
+        gt, tracked = self.gt_jaw[ok], self.tracked_jaw[ok]
         return {
             "frames": int(len(ok)),
             "detection_rate": float(ok.mean()),
-            "jawOpen_pearson_r": float(np.corrcoef(self.gt_jaw[ok], self.tracked_jaw[ok])[0, 1]),
+            "jawOpen_pearson_r": float(np.corrcoef(gt, tracked)[0, 1]),
+            "jawOpen_pearson_r_calibrated": float(
+                np.corrcoef(rig_to_tracked("jawOpen", gt), tracked)[0, 1]
+            ),
+            "jawOpen_spearman_r": float(spearmanr(gt, tracked).statistic),
             "yaw_mae_deg": float(err[:, 0].mean()),
             "pitch_mae_deg": float(err[:, 1].mean()),
             "yaw_bias_deg": float((self.tracked_angles[ok, 0] - self.gt_angles[ok, 0]).mean()),

@@ -1,6 +1,7 @@
 """Benchmark records, bars and the papers' tables."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,16 @@ def test_bench_cli_writes_json(tmp_path):
     data = json.loads(out.read_text())
     assert data["suite"] == "foundation" and data["metrics"]["track_video_256_fps"] > 1
     assert "| track_image_256_ms |" in result.stdout
+
+
+def test_bench_without_a_corpus_says_what_to_run(tmp_path):
+    env = {**os.environ, "STUDIO_CORPUS": str(tmp_path / "none")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "studio.bench", "synthtalk", "--quick"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "python -m studio.synth make" in proc.stderr and "Traceback" not in proc.stderr
