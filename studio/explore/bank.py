@@ -92,7 +92,9 @@ class CodeBank:
 def _blend_or_nan(bank: CodeBank) -> np.ndarray:
     if bank.blendshapes is not None:
         return bank.blendshapes
-    return np.full((len(bank), 52), np.nan, np.float32)
+    from studio.face.records import N_BLENDSHAPES
+
+    return np.full((len(bank), N_BLENDSHAPES), np.nan, np.float32)
 
 
 def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank | None:
