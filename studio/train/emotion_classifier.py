@@ -10,7 +10,9 @@ from torch.nn import functional as F
 from studio.models.conv import augment_images, images_to_tensor
 from studio.models.emotion_classifier import EmotionClassifier, EmotionClassifierConfig
 
-DEFAULTS = {"steps": 6000, "batch_size": 64, "lr": 1e-3}  # 2500 steps: 95.6% / 81.7%
+# held-out accuracy (intensity 3 / all): 2500 steps 95.6% / 81.7%, 6000 97.7% / 84.2% (shipped),
+# 10000 98.3% / 83.0%
+DEFAULTS = {"steps": 6000, "batch_size": 64, "lr": 1e-3}
 
 
 def make_model() -> EmotionClassifier:
