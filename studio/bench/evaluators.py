@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import os
 
+from studio.bench.bars import BARS
 from studio.errors import StudioError
-
-BARS = {
-    "sync_expert/gt_offset_within_1": (">=", 0.95),
-    "sync_expert/shift_recovered_within_1": (">=", 0.90),
-    "emotion_classifier/accuracy_intensity3": (">=", 0.95),
-    "emotion_classifier/accuracy_all": (">=", 0.85),
-    "identity_embedder/eer": ("<=", 0.05),
-}
 
 
 def run(quick: bool = False) -> dict:
@@ -41,10 +34,8 @@ def run(quick: bool = False) -> dict:
             continue
         for key, value in headline(name, measure(name, model, clips)).items():
             metrics[f"{name}/{key}"] = value
-    for key, (op, bar) in BARS.items():
-        if key not in metrics:
-            continue
-        value = metrics[key]
-        ok = value >= bar if op == ">=" else value <= bar
-        metrics[f"{key} (bar {op} {bar})"] = "pass" if ok else "FAIL"
+    for bar in BARS["evaluators"]:  # the one list of the bars
+        if bar.metric in metrics:
+            verdict = "pass" if bar.met(metrics[bar.metric]) else "FAIL"
+            metrics[f"{bar.metric} (bar {bar.op} {bar.threshold})"] = verdict
     return metrics
