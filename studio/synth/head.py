@@ -26,7 +26,10 @@ from studio.synth.look import FaceLook
 
 EYE_RADIUS = 1.2  # cm
 IRIS_RADIUS = 0.58  # cm, on the eyeball surface
-JAW_PIVOT = np.array([0.0, 0.2, -3.0])
+# The jaw turns about an axis below and behind the condyle: the mandible also slides forward as
+# it opens, so its effective centre of rotation sits low. An axis at (0.2, -3) swung the chin
+# back more than down; the tracker then under-read jawOpen, worst at ±40° yaw (SynthTalk v4).
+JAW_PIVOT = np.array([0.0, -0.8, -5.0])
 # Head ellipsoid the shell follows: centre and radii (x, y above centre, y below, z).
 SKULL_CENTRE = np.array([0.0, 1.0, -4.6])
 SKULL_RADII = (8.1, 11.6, 9.4, 9.6)

@@ -86,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="weight of the L1 between the aligned pair's lip codes",
     )
+    emotion = parser.add_argument_group("emotion_classifier only")
+    emotion.add_argument(
+        "--intensity-weights",
+        type=_intensity_weights,
+        help="sampling weight of intensity 1,2,3 frames, e.g. 2,1,1 (default: the recipe's)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
@@ -94,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _intensity_weights(text: str) -> dict[int, float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3 or min(values) < 0 or max(values) <= 0:
+        raise argparse.ArgumentTypeError("give three non-negative weights, e.g. 2,1,1")
+    return dict(zip((1, 2, 3), values, strict=True))
 
 
 def run(args, argv: list[str]) -> dict:
@@ -135,7 +151,7 @@ def run(args, argv: list[str]) -> dict:
     train(
         model,
         recipe.loss_fn,
-        recipe.batch_fn(train_clips, config.batch_size),
+        recipe.batch_fn(train_clips, config.batch_size, **_recipe_options(args)),
         config,
         resume=args.resume,
         progress=progress,
@@ -175,6 +191,7 @@ def run(args, argv: list[str]) -> dict:
             "eval_minutes": round(eval_minutes, 2),
             "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
             "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **_recipe_record(args, d),
         },
         "metrics": {
             k: {"value": round(v, 4), "command": BENCH_COMMAND} for k, v in summary.items()
@@ -185,6 +202,22 @@ def run(args, argv: list[str]) -> dict:
     path = save_checkpoint(args.model, model.state_dict(), card, args.checkpoints)
     print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
     return metrics
+
+
+def _recipe_options(args) -> dict:
+    """Options a recipe's batch_fn takes beyond (clips, batch_size)."""
+    weights = getattr(args, "intensity_weights", None)
+    if args.model == "emotion_classifier" and weights:
+        return {"intensity_weights": weights}
+    return {}
+
+
+def _recipe_record(args, defaults: dict) -> dict:
+    """The recipe options a run used, for its model card."""
+    if args.model != "emotion_classifier":
+        return {}
+    weights = _recipe_options(args).get("intensity_weights", defaults["intensity_weights"])
+    return {"intensity_weights": {str(k): v for k, v in weights.items()}}
 
 
 def measure(name: str, model, held_out: list) -> dict:

@@ -3,8 +3,8 @@
 For each clip: face crops (T, S, S, 3) uint8 from the ground-truth landmarks (`crop_face`),
 grayscale mouth crops (T, 32, 48) uint8 (`studio.models.sync_expert.mouth_crop`), the clip's
 log-mel (n_mel, 80) float32 (100 frames/s, 4 per video frame) and its labels. The cache lives
-under `cache/synth_data/<key>/` where key hashes the corpus path and the crop parameters; it
-is built once (tqdm bar) and read back with `np.load` (no pickles).
+under `cache/synth_data/<key>/` where key hashes the corpus path, its build record and the
+crop parameters; it is built once (tqdm bar) and read back with `np.load` (no pickles).
 """
 
 from __future__ import annotations
@@ -46,8 +46,10 @@ class ClipArrays:
 def cache_key(corpus: str | Path, face_size: int) -> str:
     from studio.models.sync_expert import MOUTH_H, MOUTH_SCALE, MOUTH_W
 
+    manifest = load_manifest(corpus)
     params = {
         "corpus": str(Path(corpus).resolve()),
+        "build": manifest.get("build"),  # a rebuilt corpus in the same folder gets a new key
         "face_size": face_size,
         "mouth": [MOUTH_H, MOUTH_W, MOUTH_SCALE],
         "version": CACHE_VERSION,

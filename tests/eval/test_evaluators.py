@@ -86,6 +86,28 @@ def test_a_few_steps_reduce_the_loss(name, tmp_path):
     assert after - floor < ratio * (before - floor)
 
 
+def test_emotion_batches_follow_the_intensity_weights():
+    from studio.train.emotion_classifier import batch_fn
+
+    clips, _ = tiny_arrays()
+    assert len({c.intensity for c in clips}) > 1  # the tiny corpus mixes intensities
+    only_weak = batch_fn(clips, 64, {1: 1.0, 2: 0.0, 3: 0.0})
+    weak_emotions = {c.emotion for c in clips if c.intensity == 1}
+    for step in range(3):
+        batch = only_weak(step, np.random.default_rng(step), 0, 1)
+        assert set(batch["label"].tolist()) <= weak_emotions
+
+
+@pytest.mark.parametrize("text", ["2,1", "a,b,c", "-1,1,1", "0,0,0"])
+def test_bad_intensity_weights_are_a_clear_cli_error(text, capsys):
+    from studio.train.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["emotion_classifier", f"--intensity-weights={text}"])
+    assert exit_info.value.code == 2
+    assert "three non-negative weights" in capsys.readouterr().err
+
+
 def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
     from studio.models.emotion_classifier import load
     from studio.train.__main__ import main
@@ -103,10 +125,13 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
             str(tmp_path / "run"),
             "--checkpoints",
             str(tmp_path / "ck"),
+            "--intensity-weights",
+            "2,1,0.5",
         ]
     )
     assert code == 0
     card = json.loads((tmp_path / "ck" / "emotion_classifier.json").read_text())
+    assert card["training"]["intensity_weights"] == {"1": 2.0, "2": 1.0, "3": 0.5}
     assert card["training"]["command"].startswith("python -m studio.train emotion_classifier")
     assert card["metrics"]["accuracy_all"]["command"] == "python -m studio.bench evaluators"
     assert card["training"]["steps"] == 3 and card["deviations"]
