@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE_DIR = ROOT / "cache" / "synth_data"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: crops on the jaw-independent box
 
 
 @dataclass
