@@ -22,7 +22,8 @@ from torch.nn import functional as F
 
 from studio.errors import StudioError
 from studio.eval.sync import SyncResult, sync_scores
-from studio.face.mesh import FACE_OVAL, OUTER_LIP_LOOP
+from studio.face.crop import crop_box
+from studio.face.mesh import OUTER_LIP_LOOP
 
 NAME = "sync_expert"
 MOUTH_H, MOUTH_W = 32, 48
@@ -42,9 +43,10 @@ class SyncExpertConfig:
 
 def mouth_crop(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
     """(32, 48) uint8 grayscale crop centred on the outer lip loop; its size is a fixed
-    fraction of the face-oval extent, so it does not breathe with the mouth opening."""
-    oval = landmarks[list(FACE_OVAL), :2]
-    extent = float((oval.max(0) - oval.min(0)).max())
+    fraction of the face's extent measured above the jaw (`crop_box`), so it does not breathe
+    with the mouth opening."""
+    x0, _, x1, _ = crop_box(landmarks, scale=1.0)
+    extent = float(x1 - x0)
     centre = landmarks[list(OUTER_LIP_LOOP), :2].mean(0)
     h, w = MOUTH_SCALE[0] * extent, MOUTH_SCALE[1] * extent
     sx, sy = MOUTH_W / w, MOUTH_H / h
