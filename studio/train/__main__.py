@@ -86,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="weight of the L1 between the aligned pair's lip codes",
     )
+    jean.add_argument(
+        "--compare-with",
+        metavar="CARD",
+        help="another jean run's model card (e.g. the paper's loss) to measure beside this one",
+    )
     emotion = parser.add_argument_group("emotion_classifier only")
     emotion.add_argument(
         "--intensity-weights",

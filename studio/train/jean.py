@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from studio.errors import StudioError
 from studio.models.jean import (
     MOUTH_SLICE,
     N_BLENDSHAPES,
@@ -664,6 +665,60 @@ DEVIATIONS = [
     },
     {"what": "no NeRF", "why": "the Talking NeRF is a separate model (DESIGN §5)"},
 ]
+OPTIONS_DEVIATION = {
+    "what": "expression transformer trained with options beyond the paper: the expression code "
+    "read from another (random) window of the same clips (--expr-other-time) and/or a scale-free "
+    "L1 pulling the aligned pair's lip codes together (--lip-consistency W)",
+    "why": "with the paper's loss alone the lip code carried the emotion and the expression code "
+    "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "
+    "one in expression_transformer_comparison",
+}
+COMPARED_METRICS = (
+    "audio_lip_top1",
+    "knn5_emotion",
+    "silhouette_emotion",
+    "intensity_spearman",
+    "viseme_from_expression",
+    "viseme_from_lip",
+    "chance_viseme",
+    "emotion_from_lip",
+    "chance_emotion",
+)
+
+
+def comparison(this: dict, other_card: dict) -> dict:
+    """This run's metrics beside another jean run's (its model card), each with its command
+    and corpus build, so a reader sees whether they are comparable."""
+
+    def row(details: dict, training: dict, build) -> dict:
+        return {
+            "command": training.get("command"),
+            "options": training.get("expression_transformer_options"),
+            "corpus_build": build,
+            **{k: round(float(details[k]), 4) for k in COMPARED_METRICS if k in details},
+        }
+
+    return {
+        "note": "held-out identities, each measured by its training command's evaluation; "
+        "comparable when the corpus builds match",
+        "this run": row(this["details"], this["training"], this["data"]["corpus_build"]),
+        "compared run": row(
+            other_card.get("details", {}),
+            other_card.get("training", {}),
+            other_card.get("data", {}).get("corpus_build"),
+        ),
+    }
+
+
+def load_card_file(path: str | Path) -> dict:
+    """A model card (JSON) given on the command line; a clear error when it is not one."""
+    try:
+        card = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise StudioError(f"--compare-with: cannot read a model card from {path}: {e}") from e
+    if not isinstance(card, dict) or card.get("name") != "jean":
+        raise StudioError(f"--compare-with: {path} is not a jean model card")
+    return card
 
 
 def run(args, argv: list[str]) -> dict:
@@ -677,6 +732,8 @@ def run(args, argv: list[str]) -> dict:
     from studio.models.jean import config_dict
     from studio.synth.corpus import load_manifest
 
+    compare_with = getattr(args, "compare_with", None)
+    compared = load_card_file(compare_with) if compare_with else None  # fail before training
     steps = dict(QUICK_STEPS if args.quick else STEPS)
     if args.steps:
         steps = {k: args.steps for k in steps}
@@ -704,6 +761,8 @@ def run(args, argv: list[str]) -> dict:
     if args.no_ship:
         return metrics
     manifest = load_manifest(args.corpus)
+    options = report["expr_options"]
+    paper_loss_changed = bool(options["other_time"] or options["lip_consistency"])
     card = {
         "name": "jean",
         "paper": "JEAN: Joint Expression and Audio-guided NeRF talking faces "
@@ -740,8 +799,10 @@ def run(args, argv: list[str]) -> dict:
             for k, v in summary.items()
         },
         "details": metrics,
-        "deviations": DEVIATIONS,
+        "deviations": DEVIATIONS + ([OPTIONS_DEVIATION] if paper_loss_changed else []),
     }
+    if compared is not None:
+        card["expression_transformer_comparison"] = comparison(card, compared)
     path = save_checkpoint("jean", model.state_dict(), card, args.checkpoints)
     print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
     return metrics

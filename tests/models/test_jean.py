@@ -167,3 +167,38 @@ def test_viseme_oracle_bounds_frame_retrieval():
     assert 0.1 <= shared < 1.0  # tiny clips share visemes (silence above all)
     unique = dataclasses.replace(data, viseme=np.arange(len(data.viseme)))
     assert viseme_oracle_top1(unique, n_neg=9, n_query=300) == 1.0
+
+
+def _card(command: str, build: dict, viseme_from_lip: float) -> dict:
+    return {
+        "name": "jean",
+        "data": {"corpus_build": build},
+        "training": {"command": command, "expression_transformer_options": {"other_time": False}},
+        "details": {"viseme_from_lip": viseme_from_lip, "emotion_from_lip": 0.2, "extra": 1.0},
+    }
+
+
+def test_comparison_puts_both_runs_with_their_commands_and_builds():
+    from studio.train.jean import comparison
+
+    this = _card("python -m studio.train jean --lip-consistency 0.5", {"seconds": 1}, 0.38)
+    other = _card("python -m studio.train jean", {"seconds": 2}, 0.46)
+    table = comparison(this, other)
+    assert table["this run"]["viseme_from_lip"] == 0.38
+    assert table["compared run"]["viseme_from_lip"] == 0.46
+    assert table["compared run"]["command"] == "python -m studio.train jean"
+    assert table["this run"]["corpus_build"] != table["compared run"]["corpus_build"]
+    assert "extra" not in table["this run"]
+
+
+def test_compare_with_a_file_that_is_not_a_jean_card_fails_before_training(tmp_path, capsys):
+    from studio.train.__main__ import main
+
+    bad = tmp_path / "card.json"
+    bad.write_text('{"name": "emotion_classifier"}')
+    missing_corpus = tmp_path / "no_corpus"
+    assert main(["jean", "--corpus", str(missing_corpus), "--compare-with", str(bad)]) == 2
+    assert "not a jean model card" in capsys.readouterr().err
+    bad.write_bytes(b"\x00\xff not json")
+    assert main(["jean", "--corpus", str(missing_corpus), "--compare-with", str(bad)]) == 2
+    assert "cannot read a model card" in capsys.readouterr().err
