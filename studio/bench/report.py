@@ -24,9 +24,11 @@ def machine() -> str:
 
 
 def commit() -> str:
+    """Short hash of HEAD, with "-dirty" when tracked files differ from it (the numbers then
+    come from code that is not in that commit)."""
     try:
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "describe", "--always", "--dirty"],
             capture_output=True,
             text=True,
             timeout=5,
