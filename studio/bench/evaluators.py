@@ -20,7 +20,8 @@ def run(quick: bool = False) -> dict:
     from studio.train.synth_data import load_corpus_arrays
 
     corpus = os.environ.get("STUDIO_CORPUS", "data/synthtalk-default")
-    clips = load_corpus_arrays(corpus, split="held_out", limit=48 if quick else None)
+    limit = 48 if quick else None
+    clips = load_corpus_arrays(corpus, split="held_out", limit=limit)
     metrics: dict = {"corpus": corpus, "held_out_clips": len(clips)}
     for name, module in (
         ("sync_expert", sync_expert),
@@ -32,7 +33,11 @@ def run(quick: bool = False) -> dict:
         except StudioError as e:  # not trained yet: say so, measure the others
             metrics[f"{name}"] = f"missing ({e})"
             continue
-        for key, value in headline(name, measure(name, model, clips)).items():
+        size = getattr(model.config, "face_size", None)
+        held_out = clips  # crops at the size the model was trained on
+        if size is not None and size != clips[0].face.shape[1]:
+            held_out = load_corpus_arrays(corpus, face_size=size, split="held_out", limit=limit)
+        for key, value in headline(name, measure(name, model, held_out)).items():
             metrics[f"{name}/{key}"] = value
     for bar in BARS["evaluators"]:  # the one list of the bars
         if bar.metric in metrics:

@@ -64,7 +64,15 @@ def gt_read_by_evaluators(corpus: Path, quick: bool) -> dict[str, float | str]:
     except StudioError as e:
         out["gt_sync"] = f"missing ({e})"
     try:
-        emotion = emotion_bars(emotion_classifier.load().eval(), clips)
+        classifier = emotion_classifier.load().eval()
+        if classifier.config.face_size != clips[0].face.shape[1]:
+            clips = load_corpus_arrays(
+                corpus,
+                face_size=classifier.config.face_size,
+                split="held_out",
+                limit=48 if quick else None,
+            )
+        emotion = emotion_bars(classifier, clips)
         out |= {
             "gt_emotion_accuracy_intensity3": emotion["accuracy_intensity3"],
             "gt_emotion_accuracy_all": emotion["accuracy_all"],

@@ -1,4 +1,4 @@
-"""Emotion classifier: a small CNN on 64² face crops → the 8 MEAD emotions (EMOTIONS order).
+"""Emotion classifier: a small CNN on 96² face crops → the 8 MEAD emotions (EMOTIONS order).
 
 Used to score the expression of generated frames (DESIGN §7). Trained on SynthTalk training
 identities only (`studio/train/emotion_classifier.py`)."""
@@ -15,7 +15,7 @@ from studio.models.conv import images_to_tensor
 from studio.synth.emotions import EMOTIONS
 
 NAME = "emotion_classifier"
-FACE_SIZE = 64
+FACE_SIZE = 96  # SynthTalk faces span ~110 px of a 128² frame; 64² crops halve brows and lids
 
 
 @dataclass
@@ -49,13 +49,13 @@ class EmotionClassifier(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, 64, 64) in [0, 1] → (B, 8) logits."""
+        """(B, 3, S, S) in [0, 1], S = config.face_size → (B, 8) logits."""
         x = x - x.mean(dim=(2, 3), keepdim=True)
         return self.head(self.encoder(x))
 
     @torch.no_grad()
     def predict_proba(self, faces: np.ndarray) -> np.ndarray:
-        """(B, 64, 64, 3) uint8 face crops (`crop_face`) → (B, 8) probabilities."""
+        """(B, S, S, 3) uint8 face crops (`crop_face`) → (B, 8) probabilities."""
         self.eval()
         dev = next(self.parameters()).device
         return torch.softmax(self(images_to_tensor(faces, dev)), 1).cpu().numpy()

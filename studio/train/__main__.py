@@ -121,7 +121,7 @@ def run(args, argv: list[str]) -> dict:
     from tqdm import tqdm
 
     from studio.models.checkpoints import save_checkpoint
-    from studio.train.loop import TrainConfig, train
+    from studio.train.loop import TrainConfig, set_seed, train
     from studio.train.synth_data import load_corpus_arrays
 
     recipe = importlib.import_module(MODELS[args.model][0])
@@ -141,9 +141,13 @@ def run(args, argv: list[str]) -> dict:
         out_dir=args.out or f"runs/{args.model}",
     )
     started = time.time()
-    train_clips = load_corpus_arrays(args.corpus, split="train")
-    held_out = load_corpus_arrays(args.corpus, split="held_out", limit=48 if args.quick else None)
+    set_seed(args.seed)  # the initial weights too
     model = recipe.make_model()
+    size = getattr(model.config, "face_size", 64)  # crops at the model's input size
+    train_clips = load_corpus_arrays(args.corpus, face_size=size, split="train")
+    held_out = load_corpus_arrays(
+        args.corpus, face_size=size, split="held_out", limit=48 if args.quick else None
+    )
     bar = tqdm(total=steps, desc=f"training {args.model}")
 
     def progress(step, row):

@@ -52,11 +52,11 @@ RECIPES = ["sync_expert", "emotion_classifier", "identity_embedder"]
 @pytest.mark.parametrize("name", RECIPES)
 def test_a_few_steps_reduce_the_loss(name, tmp_path):
     recipe = importlib.import_module(f"studio.train.{name}")
-    clips, _ = tiny_arrays()
-    get_batch = recipe.batch_fn(clips, 32)
-    fixed = get_batch(0, np.random.default_rng(123), 0, 1)
     torch.manual_seed(0)  # the initial weights, so the test is the same on every run
     model = recipe.make_model()
+    clips, _ = tiny_arrays(getattr(model.config, "face_size", 64))  # the model's input size
+    get_batch = recipe.batch_fn(clips, 32)
+    fixed = get_batch(0, np.random.default_rng(123), 0, 1)
 
     def loss_on_fixed():
         model.train()  # batch statistics: running BN stats are not settled after 12 steps
@@ -137,7 +137,7 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
     assert card["training"]["steps"] == 3 and card["deviations"]
     assert (tmp_path / "ck" / "emotion_classifier.safetensors").stat().st_size < 10 * 2**20
     model = load(directory=tmp_path / "ck")
-    assert model.predict(tiny_arrays()[1][0].face[:2]).shape == (2,)
+    assert model.predict(tiny_arrays(model.config.face_size)[1][0].face[:2]).shape == (2,)
 
 
 def test_bars_run_on_held_out_clips():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from studio.models.emotion_classifier import EmotionClassifier
+from studio.models.emotion_classifier import EmotionClassifier, EmotionClassifierConfig
 from studio.models.identity_embedder import IdentityEmbedder, csim_crops
 from studio.models.sync_expert import (
     SyncExpert,
@@ -68,7 +68,7 @@ def test_mouth_crop_and_lse_on_a_tiny_clip():
 def test_image_evaluators_shapes():
     train, _ = tiny_arrays()
     faces = train[0].face[:5]
-    emo = EmotionClassifier().eval()
+    emo = EmotionClassifier(EmotionClassifierConfig(face_size=faces.shape[1])).eval()
     p = emo.predict_proba(faces)
     assert p.shape == (5, 8) and np.allclose(p.sum(1), 1, atol=1e-5)
     ide = IdentityEmbedder().eval()

@@ -16,14 +16,15 @@ def tiny_corpus() -> Path:
     return out / "corpus"
 
 
-@functools.lru_cache(maxsize=1)
-def tiny_arrays():
-    """(train clips, held-out clips) with the crop cache kept in a temporary folder."""
+@functools.lru_cache(maxsize=2)
+def tiny_arrays(face_size: int = 64):
+    """(train clips, held-out clips), face crops at `face_size`, with the crop cache kept in a
+    temporary folder."""
     import studio.train.synth_data as sd
 
     corpus = tiny_corpus()
     sd.CACHE_DIR = corpus.parent / "cache"
     return (
-        sd.load_corpus_arrays(corpus, split="train", progress=False),
-        sd.load_corpus_arrays(corpus, split="held_out", progress=False),
+        sd.load_corpus_arrays(corpus, face_size, split="train", progress=False),
+        sd.load_corpus_arrays(corpus, face_size, split="held_out", progress=False),
     )
