@@ -28,6 +28,8 @@ def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS) -> dict[str, float]:
         "jawOpen_pearson_r": tracked["jawOpen_pearson_r"],
         "jawOpen_pearson_r_calibrated": tracked["jawOpen_pearson_r_calibrated"],
         "jawOpen_spearman_r": tracked["jawOpen_spearman_r"],
+        "jawOpen_pearson_r_main_camera": tracked.get("jawOpen_pearson_r_main"),
+        "jawOpen_pearson_r_extra_views": tracked.get("jawOpen_pearson_r_view"),
         "yaw_mae_deg": tracked["yaw_mae_deg"],
         "pitch_mae_deg": tracked["pitch_mae_deg"],
         "yaw_bias_deg": tracked["yaw_bias_deg"],

@@ -36,7 +36,8 @@ class TrackedSample:
 
     def metrics(self) -> dict[str, float]:
         """The bars, plus jawOpen correlations that allow for the tracker's non-linear
-        response: Pearson after mapping GT through the calibration curve, and Spearman."""
+        response (Pearson after mapping GT through the calibration curve, and Spearman) and
+        Pearson per camera (main, extra views), where the tracker reads the jaw differently."""
         from scipy.stats import spearmanr
 
         from studio.synth.calibrate import rig_to_tracked
@@ -44,6 +45,13 @@ class TrackedSample:
         ok = self.found
         err = np.abs(self.tracked_angles[ok] - self.gt_angles[ok])
         gt, tracked = self.gt_jaw[ok], self.tracked_jaw[ok]
+        source = np.array(self.source)[ok] if len(self.source) == len(ok) else None
+        per_camera = {}
+        for name in ("main", "view"):
+            pick = source == name if source is not None else np.zeros(len(gt), bool)
+            if pick.sum() > 2:
+                r = float(np.corrcoef(gt[pick], tracked[pick])[0, 1])
+                per_camera[f"jawOpen_pearson_r_{name}"] = r
         return {
             "frames": int(len(ok)),
             "detection_rate": float(ok.mean()),
@@ -52,6 +60,7 @@ class TrackedSample:
                 np.corrcoef(rig_to_tracked("jawOpen", gt), tracked)[0, 1]
             ),
             "jawOpen_spearman_r": float(spearmanr(gt, tracked).statistic),
+            **per_camera,
             "yaw_mae_deg": float(err[:, 0].mean()),
             "pitch_mae_deg": float(err[:, 1].mean()),
             "yaw_bias_deg": float((self.tracked_angles[ok, 0] - self.gt_angles[ok, 0]).mean()),

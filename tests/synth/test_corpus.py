@@ -115,6 +115,7 @@ def test_tracker_bars_on_the_tiny_corpus(tiny_corpus):
     metrics = track_sample(tiny_corpus, n_frames=60, seed=1).metrics()
     assert metrics["detection_rate"] >= 0.95
     assert metrics["jawOpen_pearson_r"] >= 0.8
+    assert metrics["jawOpen_pearson_r_main"] >= 0.8  # per camera too (the views come apart)
     assert metrics["yaw_mae_deg"] <= 3.0 and metrics["pitch_mae_deg"] <= 4.0
 
 
