@@ -46,7 +46,7 @@ DEVIATIONS = {
     ],
     "emotion_classifier": [
         {
-            "what": "64² synthetic face crops, 8 MEAD classes",
+            "what": "a small CNN on synthetic face crops (side: config.face_size), 8 MEAD classes",
             "why": "SynthTalk is our only labelled corpus; accuracy on real faces is not measured",
         },
     ],
