@@ -673,29 +673,19 @@ OPTIONS_DEVIATION = {
     "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "
     "one in expression_transformer_comparison",
 }
-COMPARED_METRICS = (
-    "audio_lip_top1",
-    "knn5_emotion",
-    "silhouette_emotion",
-    "intensity_spearman",
-    "viseme_from_expression",
-    "viseme_from_lip",
-    "chance_viseme",
-    "emotion_from_lip",
-    "chance_emotion",
-)
 
 
 def comparison(this: dict, other_card: dict) -> dict:
     """This run's metrics beside another jean run's (its model card), each with its command
     and corpus build, so a reader sees whether they are comparable."""
+    from studio.bench.jean import headline
 
     def row(details: dict, training: dict, build) -> dict:
         return {
             "command": training.get("command"),
             "options": training.get("expression_transformer_options"),
             "corpus_build": build,
-            **{k: round(float(details[k]), 4) for k in COMPARED_METRICS if k in details},
+            **{k: round(v, 4) for k, v in headline(details).items()},
         }
 
     return {
