@@ -62,6 +62,33 @@ def augment_images(x: torch.Tensor, max_shift: int = 4, jitter: float = 0.15) ->
     return x.clamp(0, 1)
 
 
+def augment_geometry(
+    x: torch.Tensor, shift: float = 0.05, scale: float = 0.06, degrees: float = 4.0
+) -> torch.Tensor:
+    """A random similarity warp per image: shift (fraction of the side), zoom and in-plane
+    rotation, as a face tracker's crop jitters from frame to frame and identity to identity.
+
+    x (B, C, H, W); borders are replicated; uses the torch RNG."""
+    b = x.shape[0]
+    dev = x.device
+
+    def uniform(limit: float) -> torch.Tensor:
+        return limit * (2 * torch.rand(b, device=dev) - 1)
+
+    angle = torch.deg2rad(uniform(degrees))
+    zoom = 1 + uniform(scale)
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    theta = torch.stack(
+        [
+            torch.stack([cos, -sin, 2 * uniform(shift)], 1),
+            torch.stack([sin, cos, 2 * uniform(shift)], 1),
+        ],
+        1,
+    )
+    grid = nn.functional.affine_grid(theta, list(x.shape), align_corners=False)
+    return nn.functional.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
 def centre(x: torch.Tensor, size: int) -> torch.Tensor:
     """The central size × size window of (B, C, H, W)."""
     h, w = x.shape[2:]

@@ -87,6 +87,17 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of the L1 between the aligned pair's lip codes",
     )
     jean.add_argument(
+        "--lip-contrast",
+        type=float,
+        help="weight of InfoNCE matching each frame's lip code to its aligned partner's",
+    )
+    jean.add_argument(
+        "--expr-contrast",
+        type=float,
+        help="weight of InfoNCE matching a clip's expression code across time "
+        "(needs --expr-other-time)",
+    )
+    jean.add_argument(
         "--compare-with",
         metavar="CARD",
         help="another jean run's model card (e.g. the paper's loss) to measure beside this one",
@@ -134,6 +145,7 @@ def run(args, argv: list[str]) -> dict:
         steps=steps,
         batch_size=args.batch_size or d["batch_size"],
         lr=args.lr or d["lr"],
+        weight_decay=d.get("weight_decay", TrainConfig.weight_decay),
         seed=args.seed,
         warmup=min(100, steps // 10),
         log_every=max(1, min(50, steps // 20)),
@@ -196,6 +208,7 @@ def run(args, argv: list[str]) -> dict:
             "steps": steps,
             "batch_size": config.batch_size,
             "lr": config.lr,
+            "weight_decay": config.weight_decay,
             "wall_minutes": round(train_minutes, 2),  # optimisation steps (over resumes)
             "eval_minutes": round(eval_minutes, 2),
             "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",

@@ -377,14 +377,21 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
     return get_batch
 
 
-def expr_loss_fn(lip_consistency: float = 0.0):
+def expr_loss_fn(
+    lip_consistency: float = 0.0, lip_contrast: float = 0.0, expr_contrast: float = 0.0
+):
     """Eq. 4: decode (lip of one, expression of the other) → the sequence whose expression
     code was used (swapped with p = 0.8), L1 on standardised features.
 
-    Two options beyond the paper (both off by default, recorded in the card when used):
-    expression codes read from another time of the same clips (batches with a2 / b2), and
+    Options beyond the paper (all off by default, recorded in the card when used):
+    expression codes read from another time of the same clips (batches with a2 / b2);
     `lip_consistency` × a scale-free L1 between the aligned pair's lip codes, which share the
-    sentence but not the emotion."""
+    sentence but not the emotion; `lip_contrast` × InfoNCE (τ = CONTRAST_TAU) picking each
+    frame's aligned partner among all frames of the other sequences, so the lip code keeps what
+    tells frames apart (the viseme) and drops what the pair does not share (the emotion);
+    `expr_contrast` × InfoNCE (needs a2 / b2) where a clip's expression code at one time must
+    find its own code at another time rather than its partner's (same identity and sentence,
+    other emotion), so the code keeps the emotion and drops what changes over time."""
 
     def loss_fn(expr, batch):
         xa, xb = batch["a"], batch["b"]
@@ -407,10 +414,47 @@ def expr_loss_fn(lip_consistency: float = 0.0):
             consistency = 2 * (la - lb).abs().mean() / (spread + 1e-6)
             loss = loss + lip_consistency * consistency
             row["lip_gap"] = consistency.detach()
+        if lip_contrast > 0:
+            nce, acc = frame_contrast(la.flatten(0, 1), lb.flatten(0, 1))
+            loss = loss + lip_contrast * nce
+            row.update(lip_nce=nce.detach(), lip_nce_acc=acc.detach())
+        if expr_contrast > 0:
+            if not other_time:
+                raise StudioError("expr_contrast needs batches with another time (a2 / b2)")
+            nce, acc = clip_contrast(e[:b].mean(1), e[b : 2 * b].mean(1), ea.mean(1), eb.mean(1))
+            loss = loss + expr_contrast * nce
+            row.update(expr_nce=nce.detach(), expr_nce_acc=acc.detach())
         bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
         return {"loss": loss, "blend_l1": bs, **row}
 
     return loss_fn
+
+
+CONTRAST_TAU = 0.1
+
+
+def frame_contrast(za: torch.Tensor, zb: torch.Tensor, tau: float = CONTRAST_TAU):
+    """Symmetric InfoNCE over N aligned frame pairs (N, D): row i of za must pick row i of zb
+    among all N. Returns (loss, top-1 accuracy)."""
+    logits = F.normalize(za, dim=-1) @ F.normalize(zb, dim=-1).T / tau
+    target = torch.arange(len(za), device=za.device)
+    loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    return loss, (logits.argmax(1) == target).float().mean()
+
+
+def clip_contrast(ea, eb, ea2, eb2, tau: float = CONTRAST_TAU):
+    """Expression codes (B, D) of clips A and B (same identity and sentence, two emotions) at
+    time t and at another time t2: each code must pick its own clip's code at the other time
+    over the partner's. Returns (loss, accuracy)."""
+    anchors = torch.cat([ea, eb, ea2, eb2])
+    own = torch.cat([ea2, eb2, ea, eb])
+    partner = torch.cat([eb2, ea2, eb, ea])
+    a = F.normalize(anchors, dim=-1)
+    pos = (a * F.normalize(own, dim=-1)).sum(-1)
+    neg = (a * F.normalize(partner, dim=-1)).sum(-1)
+    logits = torch.stack([pos, neg], 1) / tau
+    target = torch.zeros(len(a), dtype=torch.long, device=a.device)
+    return F.cross_entropy(logits, target), (logits.argmax(1) == 0).float().mean()
 
 
 expr_loss = expr_loss_fn()  # the paper's loss
@@ -512,10 +556,12 @@ def train_jean(
     resume: bool = False,
     expr_other_time: bool = False,
     lip_consistency: float = 0.0,
+    lip_contrast: float = 0.0,
+    expr_contrast: float = 0.0,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
-    times, the audio-variant comparison and the final losses. expr_other_time and
-    lip_consistency are the transformer options of `expr_loss_fn` (off = the paper)."""
+    times, the audio-variant comparison and the final losses. expr_other_time and the weights
+    after it are the transformer options of `expr_loss_fn` (off = the paper)."""
     from studio.train.loop import TrainConfig, read_log, set_seed, train
 
     steps = {**STEPS, **(steps or {})}
@@ -604,10 +650,15 @@ def train_jean(
     report["dtw_seconds"] = round(time.time() - t0, 1)
     report["pairs_groups"] = len(groups)
     c = cfg("expr", 5e-4)
-    report["expr_options"] = {"other_time": expr_other_time, "lip_consistency": lip_consistency}
+    report["expr_options"] = {
+        "other_time": expr_other_time,
+        "lip_consistency": lip_consistency,
+        "lip_contrast": lip_contrast,
+        "expr_contrast": expr_contrast,
+    }
     train(
         model.expr,
-        expr_loss_fn(lip_consistency),
+        expr_loss_fn(lip_consistency, lip_contrast, expr_contrast),
         expr_batches(tr, groups, c.batch_size, other_time=expr_other_time),
         c,
         resume=resume,
@@ -667,8 +718,11 @@ DEVIATIONS = [
 ]
 OPTIONS_DEVIATION = {
     "what": "expression transformer trained with options beyond the paper: the expression code "
-    "read from another (random) window of the same clips (--expr-other-time) and/or a scale-free "
-    "L1 pulling the aligned pair's lip codes together (--lip-consistency W)",
+    "read from another (random) window of the same clips (--expr-other-time); a scale-free "
+    "L1 pulling the aligned pair's lip codes together (--lip-consistency W); InfoNCE picking "
+    "each frame's aligned partner by its lip code (--lip-contrast W); InfoNCE picking a clip's "
+    "own expression code at another time over its partner's (--expr-contrast W). The run's "
+    "weights are in training.expression_transformer_options",
     "why": "with the paper's loss alone the lip code carried the emotion and the expression code "
     "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "
     "one in expression_transformer_comparison",
@@ -722,6 +776,8 @@ def run(args, argv: list[str]) -> dict:
     from studio.models.jean import config_dict
     from studio.synth.corpus import load_manifest
 
+    if getattr(args, "expr_contrast", None) and not getattr(args, "expr_other_time", False):
+        raise StudioError("--expr-contrast needs --expr-other-time (codes at two times)")
     compare_with = getattr(args, "compare_with", None)
     compared = load_card_file(compare_with) if compare_with else None  # fail before training
     steps = dict(QUICK_STEPS if args.quick else STEPS)
@@ -740,6 +796,8 @@ def run(args, argv: list[str]) -> dict:
         resume=args.resume,
         expr_other_time=getattr(args, "expr_other_time", False),
         lip_consistency=getattr(args, "lip_consistency", None) or 0.0,
+        lip_contrast=getattr(args, "lip_contrast", None) or 0.0,
+        expr_contrast=getattr(args, "expr_contrast", None) or 0.0,
     )
     train_minutes = (time.time() - t0) / 60
     t0 = time.time()
@@ -752,7 +810,7 @@ def run(args, argv: list[str]) -> dict:
         return metrics
     manifest = load_manifest(args.corpus)
     options = report["expr_options"]
-    paper_loss_changed = bool(options["other_time"] or options["lip_consistency"])
+    paper_loss_changed = any(bool(v) for v in options.values())
     card = {
         "name": "jean",
         "paper": "JEAN: Joint Expression and Audio-guided NeRF talking faces "

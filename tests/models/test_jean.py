@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from studio.errors import StudioError
 from studio.models.jean import (
     FEATURE_DIM,
     LANDMARK_DIM,
@@ -156,6 +157,43 @@ def test_expression_options_read_codes_elsewhere_and_pull_lip_codes_together():
         assert torch.isfinite(expr_loss_fn(0.5)(expr, doubled)["lip_gap"])
 
 
+def test_contrastive_options_reward_the_right_match():
+    """frame_contrast / clip_contrast: the loss is low when each anchor's positive is the
+    nearest candidate and high when the negatives are; expr_loss_fn reports both terms."""
+    from studio.train.jean import (
+        WINDOW,
+        alignment_groups,
+        clip_contrast,
+        expr_batches,
+        expr_loss_fn,
+        frame_contrast,
+    )
+    from tests.explore.jean_tiny import tiny_jean
+
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn(32, 16, generator=g)
+    good, acc = frame_contrast(z, z + 0.01 * torch.randn(32, 16, generator=g))
+    bad, bad_acc = frame_contrast(z, z.roll(1, 0))
+    assert acc == 1.0 and bad_acc == 0.0 and good < 0.1 < bad
+    ea, eb = torch.randn(8, 16, generator=g), torch.randn(8, 16, generator=g)
+    own, own_acc = clip_contrast(ea, eb, ea, eb)
+    crossed, crossed_acc = clip_contrast(ea, eb, eb, ea)
+    assert own_acc == 1.0 and crossed_acc == 0.0 and own < crossed
+
+    model, _, data, _, _ = tiny_jean()
+    feats = data.features
+    groups = alignment_groups(data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6))
+    batch = expr_batches(data, groups, 6, other_time=True)(0, np.random.default_rng(0), 0, 1)
+    assert batch["a"].shape[1] == WINDOW
+    with torch.no_grad():
+        row = expr_loss_fn(lip_contrast=0.5, expr_contrast=0.5)(model.expr.eval(), batch)
+    assert torch.isfinite(row["loss"]) and row["loss"] > row["rec"]
+    assert {"lip_nce", "lip_nce_acc", "expr_nce", "expr_nce_acc"} <= set(row)
+    plain = expr_batches(data, groups, 6)(0, np.random.default_rng(0), 0, 1)
+    with pytest.raises(StudioError, match="another time"):
+        expr_loss_fn(expr_contrast=0.5)(model.expr, plain)
+
+
 def test_viseme_oracle_bounds_frame_retrieval():
     import dataclasses
 
@@ -202,3 +240,11 @@ def test_compare_with_a_file_that_is_not_a_jean_card_fails_before_training(tmp_p
     bad.write_bytes(b"\x00\xff not json")
     assert main(["jean", "--corpus", str(missing_corpus), "--compare-with", str(bad)]) == 2
     assert "cannot read a model card" in capsys.readouterr().err
+
+
+def test_expr_contrast_without_other_time_fails_before_training(tmp_path, capsys):
+    from studio.train.__main__ import main
+
+    argv = ["jean", "--corpus", str(tmp_path / "no_corpus"), "--expr-contrast", "0.5"]
+    assert main(argv) == 2
+    assert "--expr-contrast needs --expr-other-time" in capsys.readouterr().err
