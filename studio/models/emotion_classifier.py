@@ -65,22 +65,53 @@ class EmotionClassifier(nn.Module):
         return self.predict_proba(faces).argmax(1)
 
 
-def load(name: str = NAME, directory=None, device: str = "cpu") -> EmotionClassifier:
+class EmotionEnsemble(nn.Module):
+    """Soft voting: the mean of its members' probabilities. Members trained with different
+    recipes err on different weak-expression frames, so the mean errs less than either
+    (the shipped card has each member's accuracy beside the ensemble's)."""
+
+    def __init__(self, members: list[EmotionClassifier], names: list[str] | None = None):
+        super().__init__()
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        self.members = nn.ModuleList(members)
+        self.names = list(names) if names else [str(i) for i in range(len(members))]
+        self.config = members[0].config
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, S, S) → (B, 8) log of the mean member probability (softmax gives it back)."""
+        probs = torch.stack([torch.softmax(m(x), 1) for m in self.members]).mean(0)
+        return probs.clamp_min(1e-12).log()
+
+    predict_proba = EmotionClassifier.predict_proba
+    predict = EmotionClassifier.predict
+
+
+def load(name: str = NAME, directory=None, device: str = "cpu"):
+    """The shipped classifier: an EmotionEnsemble when its card names members, else one
+    EmotionClassifier."""
     from studio.models.checkpoints import load_checkpoint
 
     state, card = load_checkpoint(name, directory)
     cfg = card["config"]
-    model = EmotionClassifier(
-        EmotionClassifierConfig(
-            widths=tuple(cfg["widths"]), dropout=cfg["dropout"], face_size=cfg["face_size"]
-        )
+    config = EmotionClassifierConfig(
+        widths=tuple(cfg["widths"]), dropout=cfg["dropout"], face_size=cfg["face_size"]
+    )
+    members = cfg.get("members")
+    model = (
+        EmotionEnsemble([EmotionClassifier(config) for _ in members], names=members)
+        if members
+        else EmotionClassifier(config)
     )
     model.load_state_dict(state)
     return model.to(device).eval()
 
 
-def config_dict(model: EmotionClassifier) -> dict:
-    return asdict(model.config)
+def config_dict(model) -> dict:
+    out = asdict(model.config)
+    if isinstance(model, EmotionEnsemble):
+        out["members"] = model.names
+    return out
 
 
 def classify_frames(

@@ -15,6 +15,7 @@ import platform
 import shlex
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from studio.errors import StudioError
@@ -145,7 +146,6 @@ def run(args, argv: list[str]) -> dict:
         steps=steps,
         batch_size=args.batch_size or d["batch_size"],
         lr=args.lr or d["lr"],
-        weight_decay=d.get("weight_decay", TrainConfig.weight_decay),
         seed=args.seed,
         warmup=min(100, steps // 10),
         log_every=max(1, min(50, steps // 20)),
@@ -169,19 +169,34 @@ def run(args, argv: list[str]) -> dict:
         )
         bar.refresh()
 
-    train(
-        model,
-        recipe.loss_fn,
-        recipe.batch_fn(train_clips, config.batch_size, **_recipe_options(args)),
-        config,
-        resume=args.resume,
-        progress=progress,
-    )
+    get_batch = recipe.batch_fn(train_clips, config.batch_size, **_recipe_options(args))
+    members = getattr(recipe, "MEMBERS", None)
+    if members:  # an ensemble: one run of the loop per member, each from the same seed
+        trained, runs = {}, []
+        for name, options in members.items():
+            set_seed(args.seed)
+            trained[name] = recipe.make_model()
+            run_config = replace(
+                config, weight_decay=options["weight_decay"], out_dir=f"{config.out_dir}/{name}"
+            )
+            bar.reset()
+            bar.set_description(f"training {args.model} [{name}]")
+            train(
+                trained[name],
+                recipe.member_loss_fn(name),
+                get_batch,
+                run_config,
+                resume=args.resume,
+                progress=progress,
+            )
+            runs.append(run_config.out_dir)
+        model = recipe.make_ensemble(trained)
+    else:
+        train(model, recipe.loss_fn, get_batch, config, resume=args.resume, progress=progress)
+        runs = [config.out_dir]
     bar.close()
-    from studio.train.loop import read_log
-
-    rows = read_log(Path(config.out_dir) / "log.jsonl")
-    train_minutes = rows[-1]["seconds"] / 60 if rows else (time.time() - started) / 60
+    member_minutes = [_run_minutes(r) for r in runs]
+    train_minutes = sum(member_minutes) if all(member_minutes) else (time.time() - started) / 60
     measured = time.time()
     metrics = measure(args.model, model, held_out)
     eval_minutes = (time.time() - measured) / 60
@@ -208,12 +223,12 @@ def run(args, argv: list[str]) -> dict:
             "steps": steps,
             "batch_size": config.batch_size,
             "lr": config.lr,
-            "weight_decay": config.weight_decay,
             "wall_minutes": round(train_minutes, 2),  # optimisation steps (over resumes)
             "eval_minutes": round(eval_minutes, 2),
             "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
             "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
             **_recipe_record(args, d),
+            **_members_record(recipe, model, runs, member_minutes),
         },
         "metrics": {
             k: {"value": round(v, 4), "command": BENCH_COMMAND} for k, v in summary.items()
@@ -224,6 +239,31 @@ def run(args, argv: list[str]) -> dict:
     path = save_checkpoint(args.model, model.state_dict(), card, args.checkpoints)
     print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
     return metrics
+
+
+def _run_minutes(out_dir: str) -> float | None:
+    """Optimisation minutes of one loop run, from its log (cumulative over resumes)."""
+    from studio.train.loop import read_log
+
+    rows = read_log(Path(out_dir) / "log.jsonl")
+    return rows[-1]["seconds"] / 60 if rows else None
+
+
+def _members_record(recipe, model, runs: list[str], minutes: list) -> dict:
+    """An ensemble's members for its card: recipe options and training minutes each."""
+    names = getattr(model, "names", None)
+    if not names:
+        return {}
+    return {
+        "members": {
+            name: {
+                **recipe.MEMBERS[name],
+                "run": run,
+                "wall_minutes": round(m, 2) if m else None,
+            }
+            for name, run, m in zip(names, runs, minutes, strict=True)
+        }
+    }
 
 
 def _recipe_options(args) -> dict:

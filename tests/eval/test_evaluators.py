@@ -136,7 +136,12 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
     assert card["metrics"]["accuracy_all"]["command"] == "python -m studio.bench evaluators"
     assert card["training"]["steps"] == 3 and card["deviations"]
     assert (tmp_path / "ck" / "emotion_classifier.safetensors").stat().st_size < 10 * 2**20
+    assert card["config"]["members"] == ["plain", "regularised"]
+    members = card["training"]["members"]
+    assert members["regularised"]["label_smoothing"] == 0.1
+    assert members["plain"]["run"].endswith("plain") and members["plain"]["wall_minutes"] > 0
     model = load(directory=tmp_path / "ck")
+    assert type(model).__name__ == "EmotionEnsemble" and len(model.members) == 2
     assert model.predict(tiny_arrays(model.config.face_size)[1][0].face[:2]).shape == (2,)
 
 

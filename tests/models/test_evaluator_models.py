@@ -77,3 +77,24 @@ def test_image_evaluators_shapes():
     assert np.allclose(csim_crops(faces, faces, ide), 1, atol=1e-5)
     v, a = clip_embeddings(SyncExpert().eval(), train[0].mouth, train[0].mel)
     assert v.shape == a.shape == (len(train[0].mouth), 128)
+
+
+def test_emotion_ensemble_is_the_mean_of_its_members_probabilities(tmp_path):
+    from studio.models.checkpoints import save_checkpoint
+    from studio.models.emotion_classifier import EmotionEnsemble, config_dict, load
+
+    torch.manual_seed(0)
+    config = EmotionClassifierConfig(widths=(8, 8, 8), face_size=32)
+    members = [EmotionClassifier(config).eval() for _ in range(2)]
+    ensemble = EmotionEnsemble(members, names=["a", "b"]).eval()
+    faces = np.random.default_rng(0).integers(0, 255, (5, 32, 32, 3), dtype=np.uint8)
+    mean = (members[0].predict_proba(faces) + members[1].predict_proba(faces)) / 2
+    assert np.allclose(ensemble.predict_proba(faces), mean, atol=1e-6)
+    assert not np.allclose(members[0].predict_proba(faces), mean, atol=1e-3)
+    card = {"name": "emotion_classifier", "config": config_dict(ensemble)}
+    card.update(paper="-", version=1, data={}, training={}, metrics={}, deviations=[])
+    assert card["config"]["members"] == ["a", "b"]
+    save_checkpoint("emotion_classifier", ensemble.state_dict(), card, tmp_path)
+    loaded = load(directory=tmp_path)
+    assert loaded.names == ["a", "b"]
+    assert np.allclose(loaded.predict_proba(faces), mean, atol=1e-6)
