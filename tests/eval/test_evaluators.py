@@ -137,6 +137,8 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
     assert card["training"]["steps"] == 3 and card["deviations"]
     assert (tmp_path / "ck" / "emotion_classifier.safetensors").stat().st_size < 10 * 2**20
     assert card["config"]["members"] == ["plain", "regularised"]
+    assert set(card["details"]["members"]) == {"plain", "regularised"}
+    assert 0 <= card["metrics"]["member[plain].accuracy_all"]["value"] <= 1
     members = card["training"]["members"]
     assert members["regularised"]["label_smoothing"] == 0.1
     assert members["plain"]["run"].endswith("plain") and members["plain"]["wall_minutes"] > 0
