@@ -107,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         "(needs --expr-other-time)",
     )
     jean.add_argument(
+        "--expr-consistency",
+        type=float,
+        help="weight of the L1 between a clip's expression codes at two times "
+        "(needs --expr-other-time)",
+    )
+    jean.add_argument(
         "--compare-with",
         metavar="CARD",
         help="another jean run's model card (e.g. the paper's loss) to measure beside this one",

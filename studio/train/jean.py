@@ -378,7 +378,10 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
 
 
 def expr_loss_fn(
-    lip_consistency: float = 0.0, lip_contrast: float = 0.0, expr_contrast: float = 0.0
+    lip_consistency: float = 0.0,
+    lip_contrast: float = 0.0,
+    expr_contrast: float = 0.0,
+    expr_consistency: float = 0.0,
 ):
     """Eq. 4: decode (lip of one, expression of the other) → the sequence whose expression
     code was used (swapped with p = 0.8), L1 on standardised features.
@@ -391,7 +394,9 @@ def expr_loss_fn(
     tells frames apart (the viseme) and drops what the pair does not share (the emotion);
     `expr_contrast` × InfoNCE (needs a2 / b2) where a clip's expression code at one time must
     find its own code at another time rather than its partner's (same identity and sentence,
-    other emotion), so the code keeps the emotion and drops what changes over time."""
+    other emotion), so the code keeps the emotion and drops what changes over time;
+    `expr_consistency` × a scale-free L1 between a clip's expression codes at the two times
+    (needs a2 / b2), which leaves no room for the current viseme."""
 
     def loss_fn(expr, batch):
         xa, xb = batch["a"], batch["b"]
@@ -410,17 +415,21 @@ def expr_loss_fn(
         loss = rec
         row = {"rec": rec.detach()}
         if lip_consistency > 0:
-            spread = (la - la.mean((0, 1))).abs().mean() + (lb - lb.mean((0, 1))).abs().mean()
-            consistency = 2 * (la - lb).abs().mean() / (spread + 1e-6)
+            consistency = 2 * (la - lb).abs().mean() / (scale_of(la) + scale_of(lb) + 1e-6)
             loss = loss + lip_consistency * consistency
             row["lip_gap"] = consistency.detach()
         if lip_contrast > 0:
             nce, acc = frame_contrast(la.flatten(0, 1), lb.flatten(0, 1))
             loss = loss + lip_contrast * nce
             row.update(lip_nce=nce.detach(), lip_nce_acc=acc.detach())
+        if (expr_contrast > 0 or expr_consistency > 0) and not other_time:
+            raise StudioError("expression options need batches with another time (a2 / b2)")
+        if expr_consistency > 0:
+            now, later = e[: 2 * b].mean(1), torch.cat([ea, eb]).mean(1)
+            gap = 2 * (now - later).abs().mean() / (scale_of(now) + scale_of(later) + 1e-6)
+            loss = loss + expr_consistency * gap
+            row["expr_gap"] = gap.detach()
         if expr_contrast > 0:
-            if not other_time:
-                raise StudioError("expr_contrast needs batches with another time (a2 / b2)")
             nce, acc = clip_contrast(e[:b].mean(1), e[b : 2 * b].mean(1), ea.mean(1), eb.mean(1))
             loss = loss + expr_contrast * nce
             row.update(expr_nce=nce.detach(), expr_nce_acc=acc.detach())
@@ -431,6 +440,13 @@ def expr_loss_fn(
 
 
 CONTRAST_TAU = 0.1
+
+
+def scale_of(z: torch.Tensor) -> torch.Tensor:
+    """Mean absolute deviation of codes (..., D) from their mean: the L1 options divide by it,
+    so shrinking every code does not shrink the loss."""
+    flat = z.reshape(-1, z.shape[-1])
+    return (flat - flat.mean(0)).abs().mean()
 
 
 def frame_contrast(za: torch.Tensor, zb: torch.Tensor, tau: float = CONTRAST_TAU):
@@ -558,6 +574,7 @@ def train_jean(
     lip_consistency: float = 0.0,
     lip_contrast: float = 0.0,
     expr_contrast: float = 0.0,
+    expr_consistency: float = 0.0,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
     times, the audio-variant comparison and the final losses. expr_other_time and the weights
@@ -655,10 +672,11 @@ def train_jean(
         "lip_consistency": lip_consistency,
         "lip_contrast": lip_contrast,
         "expr_contrast": expr_contrast,
+        "expr_consistency": expr_consistency,
     }
     train(
         model.expr,
-        expr_loss_fn(lip_consistency, lip_contrast, expr_contrast),
+        expr_loss_fn(lip_consistency, lip_contrast, expr_contrast, expr_consistency),
         expr_batches(tr, groups, c.batch_size, other_time=expr_other_time),
         c,
         resume=resume,
@@ -721,7 +739,8 @@ OPTIONS_DEVIATION = {
     "read from another (random) window of the same clips (--expr-other-time); a scale-free "
     "L1 pulling the aligned pair's lip codes together (--lip-consistency W); InfoNCE picking "
     "each frame's aligned partner by its lip code (--lip-contrast W); InfoNCE picking a clip's "
-    "own expression code at another time over its partner's (--expr-contrast W). The run's "
+    "own expression code at another time over its partner's (--expr-contrast W); a scale-free L1 "
+    "between a clip's expression codes at two times (--expr-consistency W). The run's "
     "weights are in training.expression_transformer_options",
     "why": "with the paper's loss alone the lip code carried the emotion and the expression code "
     "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "
@@ -776,8 +795,13 @@ def run(args, argv: list[str]) -> dict:
     from studio.models.jean import config_dict
     from studio.synth.corpus import load_manifest
 
-    if getattr(args, "expr_contrast", None) and not getattr(args, "expr_other_time", False):
-        raise StudioError("--expr-contrast needs --expr-other-time (codes at two times)")
+    expression_options = getattr(args, "expr_contrast", None) or getattr(
+        args, "expr_consistency", None
+    )
+    if expression_options and not getattr(args, "expr_other_time", False):
+        raise StudioError(
+            "--expr-contrast / --expr-consistency need --expr-other-time (codes at two times)"
+        )
     compare_with = getattr(args, "compare_with", None)
     compared = load_card_file(compare_with) if compare_with else None  # fail before training
     steps = dict(QUICK_STEPS if args.quick else STEPS)
@@ -798,6 +822,7 @@ def run(args, argv: list[str]) -> dict:
         lip_consistency=getattr(args, "lip_consistency", None) or 0.0,
         lip_contrast=getattr(args, "lip_contrast", None) or 0.0,
         expr_contrast=getattr(args, "expr_contrast", None) or 0.0,
+        expr_consistency=getattr(args, "expr_consistency", None) or 0.0,
     )
     train_minutes = (time.time() - t0) / 60
     t0 = time.time()

@@ -186,9 +186,12 @@ def test_contrastive_options_reward_the_right_match():
     batch = expr_batches(data, groups, 6, other_time=True)(0, np.random.default_rng(0), 0, 1)
     assert batch["a"].shape[1] == WINDOW
     with torch.no_grad():
-        row = expr_loss_fn(lip_contrast=0.5, expr_contrast=0.5)(model.expr.eval(), batch)
+        row = expr_loss_fn(lip_contrast=0.5, expr_contrast=0.5, expr_consistency=0.5)(
+            model.expr.eval(), batch
+        )
     assert torch.isfinite(row["loss"]) and row["loss"] > row["rec"]
-    assert {"lip_nce", "lip_nce_acc", "expr_nce", "expr_nce_acc"} <= set(row)
+    assert {"lip_nce", "lip_nce_acc", "expr_nce", "expr_nce_acc", "expr_gap"} <= set(row)
+    assert row["expr_gap"] > 0
     plain = expr_batches(data, groups, 6)(0, np.random.default_rng(0), 0, 1)
     with pytest.raises(StudioError, match="another time"):
         expr_loss_fn(expr_contrast=0.5)(model.expr, plain)
@@ -247,4 +250,7 @@ def test_expr_contrast_without_other_time_fails_before_training(tmp_path, capsys
 
     argv = ["jean", "--corpus", str(tmp_path / "no_corpus"), "--expr-contrast", "0.5"]
     assert main(argv) == 2
-    assert "--expr-contrast needs --expr-other-time" in capsys.readouterr().err
+    assert "need --expr-other-time" in capsys.readouterr().err
+    argv[-2:] = ["--expr-consistency", "0.5"]
+    assert main(argv) == 2
+    assert "need --expr-other-time" in capsys.readouterr().err
