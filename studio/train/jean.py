@@ -390,8 +390,8 @@ def expr_loss_fn(
     expression codes read from another time of the same clips (batches with a2 / b2);
     `lip_consistency` × a scale-free L1 between the aligned pair's lip codes, which share the
     sentence but not the emotion; `lip_contrast` × InfoNCE (τ = CONTRAST_TAU) picking each
-    frame's aligned partner among all frames of the other sequences, so the lip code keeps what
-    tells frames apart (the viseme) and drops what the pair does not share (the emotion);
+    frame's aligned partner among the frames of the partner's window, so the lip code keeps
+    what tells the times apart (the viseme);
     `expr_contrast` × InfoNCE (needs a2 / b2) where a clip's expression code at one time must
     find its own code at another time rather than its partner's (same identity and sentence,
     other emotion), so the code keeps the emotion and drops what changes over time;
@@ -419,7 +419,7 @@ def expr_loss_fn(
             loss = loss + lip_consistency * consistency
             row["lip_gap"] = consistency.detach()
         if lip_contrast > 0:
-            nce, acc = frame_contrast(la.flatten(0, 1), lb.flatten(0, 1))
+            nce, acc = frame_contrast(la, lb)
             loss = loss + lip_contrast * nce
             row.update(lip_nce=nce.detach(), lip_nce_acc=acc.detach())
         if (expr_contrast > 0 or expr_consistency > 0) and not other_time:
@@ -450,12 +450,17 @@ def scale_of(z: torch.Tensor) -> torch.Tensor:
 
 
 def frame_contrast(za: torch.Tensor, zb: torch.Tensor, tau: float = CONTRAST_TAU):
-    """Symmetric InfoNCE over N aligned frame pairs (N, D): row i of za must pick row i of zb
-    among all N. Returns (loss, top-1 accuracy)."""
-    logits = F.normalize(za, dim=-1) @ F.normalize(zb, dim=-1).T / tau
-    target = torch.arange(len(za), device=za.device)
-    loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
-    return loss, (logits.argmax(1) == target).float().mean()
+    """Symmetric InfoNCE within each aligned window pair (B, W, D): frame t of za must pick
+    frame t of zb among the W frames of that window. The candidates share identity, sentence
+    and emotion, so only what changes over time (the viseme) tells them apart.
+    Returns (loss, top-1 accuracy)."""
+    logits = F.normalize(za, dim=-1) @ F.normalize(zb, dim=-1).transpose(1, 2) / tau
+    b, w, _ = logits.shape
+    target = torch.arange(w, device=za.device).repeat(b)
+    forward = F.cross_entropy(logits.reshape(b * w, w), target)
+    backward = F.cross_entropy(logits.transpose(1, 2).reshape(b * w, w), target)
+    accuracy = (logits.argmax(-1).reshape(-1) == target).float().mean()
+    return (forward + backward) / 2, accuracy
 
 
 def clip_contrast(ea, eb, ea2, eb2, tau: float = CONTRAST_TAU):
