@@ -829,7 +829,11 @@ def run(args, argv: list[str]) -> dict:
         expr_contrast=getattr(args, "expr_contrast", None) or 0.0,
         expr_consistency=getattr(args, "expr_consistency", None) or 0.0,
     )
-    train_minutes = (time.time() - t0) / 60
+    stage_seconds = [stage.get("seconds") for stage in report["stages"].values()]
+    if all(stage_seconds):  # from the stage logs: a resumed run counts its earlier steps too
+        train_minutes = sum(stage_seconds) / 60
+    else:
+        train_minutes = (time.time() - t0) / 60
     t0 = time.time()
     metrics = evaluate(model, split(data)["test"], train=split(data)["train"], quick=args.quick)
     eval_minutes = (time.time() - t0) / 60
