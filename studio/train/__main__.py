@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     jean.add_argument(
         "--lip-contrast",
         type=float,
-        help="weight of InfoNCE matching each frame's lip code to its aligned partner's",
+        help="weight of InfoNCE matching each frame's lip code to its aligned partner's "
+        "among the partner window's frames",
     )
     jean.add_argument(
         "--expr-contrast",

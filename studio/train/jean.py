@@ -390,8 +390,7 @@ def expr_loss_fn(
     expression codes read from another time of the same clips (batches with a2 / b2);
     `lip_consistency` × a scale-free L1 between the aligned pair's lip codes, which share the
     sentence but not the emotion; `lip_contrast` × InfoNCE (τ = CONTRAST_TAU) picking each
-    frame's aligned partner among the frames of the partner's window, so the lip code keeps
-    what tells the times apart (the viseme);
+    frame's aligned partner among the frames of the partner's window (see `frame_contrast`);
     `expr_contrast` × InfoNCE (needs a2 / b2) where a clip's expression code at one time must
     find its own code at another time rather than its partner's (same identity and sentence,
     other emotion), so the code keeps the emotion and drops what changes over time;
@@ -452,7 +451,8 @@ def scale_of(z: torch.Tensor) -> torch.Tensor:
 def frame_contrast(za: torch.Tensor, zb: torch.Tensor, tau: float = CONTRAST_TAU):
     """Symmetric InfoNCE within each aligned window pair (B, W, D): frame t of za must pick
     frame t of zb among the W frames of that window. The candidates share identity, sentence
-    and emotion, so only what changes over time (the viseme) tells them apart.
+    and emotion, so only what changes over time tells them apart: the viseme, but also the
+    position in the window, which the encoder sees (measured in docs/JEAN.md: learnt at once).
     Returns (loss, top-1 accuracy)."""
     logits = F.normalize(za, dim=-1) @ F.normalize(zb, dim=-1).transpose(1, 2) / tau
     b, w, _ = logits.shape
@@ -470,12 +470,7 @@ def clip_contrast(ea, eb, ea2, eb2, tau: float = CONTRAST_TAU):
     anchors = torch.cat([ea, eb, ea2, eb2])
     own = torch.cat([ea2, eb2, ea, eb])
     partner = torch.cat([eb2, ea2, eb, ea])
-    a = F.normalize(anchors, dim=-1)
-    pos = (a * F.normalize(own, dim=-1)).sum(-1)
-    neg = (a * F.normalize(partner, dim=-1)).sum(-1)
-    logits = torch.stack([pos, neg], 1) / tau
-    target = torch.zeros(len(a), dtype=torch.long, device=a.device)
-    return F.cross_entropy(logits, target), (logits.argmax(1) == 0).float().mean()
+    return info_nce(anchors, own, partner[:, None], tau)
 
 
 expr_loss = expr_loss_fn()  # the paper's loss
