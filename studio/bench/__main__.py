@@ -15,6 +15,7 @@ SUITES = {
     "synthtalk": "studio.bench.synthtalk",
     "evaluators": "studio.bench.evaluators",
     "jean": "studio.bench.jean",
+    "jean-per-identity": "studio.bench.jean_per_identity",
 }
 
 

@@ -75,6 +75,8 @@ def markdown(result: dict) -> str:
         "|---|---|",
     ]
     for name, value in result["metrics"].items():
+        if isinstance(value, dict):  # per-item details stay in the JSON record
+            continue
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         lines.append(f"| {name} | {shown} |")
     return "\n".join(lines)

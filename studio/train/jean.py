@@ -662,28 +662,68 @@ def train_jean(
     )
 
     # 3. expression transformer on DTW-aligned pairs
-    t0 = time.time()
-    groups = alignment_groups(tr, (tr.features - tr.features.mean(0)) / (tr.features.std(0) + 1e-6))
-    report["dtw_seconds"] = round(time.time() - t0, 1)
-    report["pairs_groups"] = len(groups)
-    c = cfg("expr", 5e-4)
-    report["expr_options"] = {
-        "other_time": expr_other_time,
-        "lip_consistency": lip_consistency,
-        "lip_contrast": lip_contrast,
-        "expr_contrast": expr_contrast,
-        "expr_consistency": expr_consistency,
-    }
-    train(
-        model.expr,
-        expr_loss_fn(lip_consistency, lip_contrast, expr_contrast, expr_consistency),
-        expr_batches(tr, groups, c.batch_size, other_time=expr_other_time),
-        c,
-        resume=resume,
+    options = ExpressionOptions(
+        expr_other_time, lip_consistency, lip_contrast, expr_contrast, expr_consistency
     )
+    c = cfg("expr", 5e-4)
+    report.update(train_expression_transformer(model.expr, tr, options, c, resume=resume))
     stage_done("expr", c)
     model.eval()
     return model, report
+
+
+@dataclass
+class ExpressionOptions:
+    """The expression-transformer loss options beyond the paper (all off = the paper's Eq. 4);
+    see `expr_loss_fn`."""
+
+    other_time: bool = False
+    lip_consistency: float = 0.0
+    lip_contrast: float = 0.0
+    expr_contrast: float = 0.0
+    expr_consistency: float = 0.0
+
+    @classmethod
+    def from_card(cls, card: dict) -> ExpressionOptions:
+        """The options a model card records (training.expression_transformer_options)."""
+        saved = card.get("training", {}).get("expression_transformer_options", {})
+        return cls(**{k: v for k, v in saved.items() if k in cls.__dataclass_fields__})
+
+
+def train_expression_transformer(
+    expr, data: JeanData, options: ExpressionOptions, config, resume: bool = False
+) -> dict:
+    """Stage 3 alone: DTW-align every (identity, sentence) group of `data`, then train `expr`
+    (an ExpressionTransformer whose `norm` is already fitted) with `config` (a TrainConfig).
+    Shared by the multi-identity run and the per-identity comparison. Returns the alignment
+    time, the number of groups and the options used."""
+    from dataclasses import asdict
+
+    from studio.train.loop import train
+
+    t0 = time.time()
+    feats = data.features
+    groups = alignment_groups(data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6))
+    if not groups:
+        raise StudioError("no (identity, sentence) has two conditions to align: nothing to pair")
+    report = {
+        "dtw_seconds": round(time.time() - t0, 1),
+        "pairs_groups": len(groups),
+        "expr_options": asdict(options),
+    }
+    train(
+        expr,
+        expr_loss_fn(
+            options.lip_consistency,
+            options.lip_contrast,
+            options.expr_contrast,
+            options.expr_consistency,
+        ),
+        expr_batches(data, groups, config.batch_size, other_time=options.other_time),
+        config,
+        resume=resume,
+    )
+    return report
 
 
 DEVIATIONS = [
