@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         "(needs --expr-other-time)",
     )
     jean.add_argument(
+        "--stage-steps",
+        type=_stage_steps,
+        metavar="STAGE=N,...",
+        help="steps of single stages, e.g. audio=12000,expr=3000 (the others keep the default)",
+    )
+    jean.add_argument(
         "--compare-with",
         metavar="CARD",
         help="another jean run's model card (e.g. the paper's loss) to measure beside this one",
@@ -132,6 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _stage_steps(text: str) -> dict[str, int]:
+    out = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if name.strip() not in ("lmae", "audio", "expr") or not value.strip().isdigit():
+            raise argparse.ArgumentTypeError("give STAGE=N pairs, e.g. audio=12000,expr=3000")
+        out[name.strip()] = int(value)
+    if min(out.values()) < 1:
+        raise argparse.ArgumentTypeError("steps must be at least 1")
+    return out
 
 
 def _intensity_weights(text: str) -> dict[int, float]:

@@ -847,6 +847,7 @@ def run(args, argv: list[str]) -> dict:
     steps = dict(QUICK_STEPS if args.quick else STEPS)
     if args.steps:
         steps = {k: args.steps for k in steps}
+    steps.update(getattr(args, "stage_steps", None) or {})
     started = time.time()
     data = load_data(args.corpus)
     feat_minutes = (time.time() - started) / 60

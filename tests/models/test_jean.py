@@ -254,3 +254,18 @@ def test_expr_contrast_without_other_time_fails_before_training(tmp_path, capsys
     argv[-2:] = ["--expr-consistency", "0.5"]
     assert main(argv) == 2
     assert "need --expr-other-time" in capsys.readouterr().err
+
+
+def test_stage_steps_name_single_stages_and_refuse_unknown_ones(capsys):
+    import argparse
+
+    from studio.train.__main__ import _stage_steps, main
+
+    assert _stage_steps("audio=12000, expr=3000") == {"audio": 12000, "expr": 3000}
+    for bad in ("decoder=5", "audio=", "audio=-3", "audio=0"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _stage_steps(bad)
+    with pytest.raises(SystemExit) as stop:
+        main(["jean", "--stage-steps", "audio=many"])
+    assert stop.value.code == 2
+    assert "STAGE=N" in capsys.readouterr().err
