@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         "(needs --expr-other-time)",
     )
     jean.add_argument(
+        "--cross-identity-pairs",
+        action="store_true",
+        help="pair clips of one sentence spoken by different identities too (the paper pairs "
+        "one identity's clips)",
+    )
+    jean.add_argument(
         "--stage-steps",
         type=_stage_steps,
         metavar="STAGE=N,...",

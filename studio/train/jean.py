@@ -304,19 +304,27 @@ def audio_loss_fn(tau: float, negatives: int, augment: bool = True):
 
 
 # ----------------------------------------------------------------------------- stage 3: transformer
-def alignment_groups(data: JeanData, feats_std: np.ndarray) -> list[dict]:
-    """Per (identity, sentence): every clip DTW-aligned to the group's first (neutral) clip.
+def alignment_groups(
+    data: JeanData, feats_std: np.ndarray, cross_identity: bool = False
+) -> list[dict]:
+    """Per (identity, sentence), or per sentence over every identity that speaks it when
+    `cross_identity`: every clip DTW-aligned to the group's first (neutral) clip.
 
-    Returns [{"ref_len": N, "rows": [(clip index, (N,) frame rows in `data`)], "cond": [...]}].
-    The DTW cost uses each clip's mean-centred features, so an emotion's constant offset does
-    not pull the path; pairs are aligned through the shared reference timeline.
+    Returns [{"ref_len": N, "rows": [(clip index, (N,) frame rows in `data`)], "cond": [...]}]
+    where cond = (identity, emotion, intensity). The DTW cost uses each clip's mean-centred
+    features, so an emotion's (or a face's) constant offset does not pull the path; pairs are
+    aligned through the shared reference timeline.
     """
     groups = defaultdict(list)
     for ci, c in enumerate(data.clips):
-        groups[(c["identity_id"], c["sentence_id"])].append(ci)
+        key = c["sentence_id"] if cross_identity else (c["identity_id"], c["sentence_id"])
+        groups[key].append(ci)
     out = []
     for key in sorted(groups):
-        members = sorted(groups[key], key=lambda ci: data.clips[ci]["emotion"] != "neutral")
+        members = sorted(
+            groups[key],
+            key=lambda ci: (data.clips[ci]["emotion"] != "neutral", data.clips[ci]["identity_id"]),
+        )
         if len(members) < 2:
             continue
 
@@ -331,15 +339,16 @@ def alignment_groups(data: JeanData, feats_std: np.ndarray) -> list[dict]:
             c = data.clips[ci]
             match = dtw_path(ref, centred(ci)) if ci != members[0] else np.arange(len(ref))
             rows.append(c["start"] + match)
-            cond.append((c["emotion"], c["intensity"]))
-        out.append({"ref_len": len(ref), "rows": rows, "cond": cond})
+            cond.append((c["identity_id"], c["emotion"], c["intensity"]))
+        if len(set(cond)) > 1:
+            out.append({"ref_len": len(ref), "rows": rows, "cond": cond})
     return out
 
 
 def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time: bool = False):
-    """Aligned windows (a, b) of one (identity, sentence) in two conditions. With other_time,
-    also a window of each clip at another, random time (a2, b2): the expression codes are
-    read there, so they cannot carry the current frame's lips (see `expr_loss_fn`)."""
+    """Aligned windows (a, b) of one sentence in two conditions (`alignment_groups`). With
+    other_time, also a window of each clip at another, random time (a2, b2): the expression
+    codes are read there, so they cannot carry the current frame's lips (see `expr_loss_fn`)."""
     feats = data.features
 
     def window(g, rng):
@@ -575,6 +584,7 @@ def train_jean(
     lip_contrast: float = 0.0,
     expr_contrast: float = 0.0,
     expr_consistency: float = 0.0,
+    cross_identity: bool = False,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
     times, the audio-variant comparison and the final losses. expr_other_time and the weights
@@ -663,7 +673,12 @@ def train_jean(
 
     # 3. expression transformer on DTW-aligned pairs
     options = ExpressionOptions(
-        expr_other_time, lip_consistency, lip_contrast, expr_contrast, expr_consistency
+        expr_other_time,
+        lip_consistency,
+        lip_contrast,
+        expr_contrast,
+        expr_consistency,
+        cross_identity,
     )
     c = cfg("expr", 5e-4)
     report.update(train_expression_transformer(model.expr, tr, options, c, resume=resume))
@@ -682,6 +697,7 @@ class ExpressionOptions:
     lip_contrast: float = 0.0
     expr_contrast: float = 0.0
     expr_consistency: float = 0.0
+    cross_identity: bool = False
 
     @classmethod
     def from_card(cls, card: dict) -> ExpressionOptions:
@@ -703,7 +719,9 @@ def train_expression_transformer(
 
     t0 = time.time()
     feats = data.features
-    groups = alignment_groups(data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6))
+    groups = alignment_groups(
+        data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6), options.cross_identity
+    )
     if not groups:
         raise StudioError("no (identity, sentence) has two conditions to align: nothing to pair")
     report = {
@@ -780,7 +798,8 @@ OPTIONS_DEVIATION = {
     "L1 pulling the aligned pair's lip codes together (--lip-consistency W); InfoNCE picking "
     "each frame's aligned partner by its lip code (--lip-contrast W); InfoNCE picking a clip's "
     "own expression code at another time over its partner's (--expr-contrast W); a scale-free L1 "
-    "between a clip's expression codes at two times (--expr-consistency W). The run's "
+    "between a clip's expression codes at two times (--expr-consistency W); pairs of one "
+    "sentence spoken by two identities as well as by one (--cross-identity-pairs). The run's "
     "weights are in training.expression_transformer_options",
     "why": "with the paper's loss alone the lip code carried the emotion and the expression code "
     "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "
@@ -864,6 +883,7 @@ def run(args, argv: list[str]) -> dict:
         lip_contrast=getattr(args, "lip_contrast", None) or 0.0,
         expr_contrast=getattr(args, "expr_contrast", None) or 0.0,
         expr_consistency=getattr(args, "expr_consistency", None) or 0.0,
+        cross_identity=getattr(args, "cross_identity_pairs", False),
     )
     stage_seconds = [stage.get("seconds") for stage in report["stages"].values()]
     if all(stage_seconds):  # from the stage logs: a resumed run counts its earlier steps too

@@ -269,3 +269,28 @@ def test_stage_steps_name_single_stages_and_refuse_unknown_ones(capsys):
         main(["jean", "--stage-steps", "audio=many"])
     assert stop.value.code == 2
     assert "STAGE=N" in capsys.readouterr().err
+
+
+def test_cross_identity_pairs_group_one_sentence_over_its_speakers():
+    """The paper pairs one identity's clips of a sentence; --cross-identity-pairs groups every
+    identity that speaks the sentence, so a batch can pair two faces saying the same words."""
+    import dataclasses
+
+    from studio.train.jean import alignment_groups, expr_batches
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    same_sentence = dataclasses.replace(data, clips=[{**c, "sentence_id": 0} for c in data.clips])
+    feats = data.features
+    std = (feats - feats.mean(0)) / (feats.std(0) + 1e-6)
+    per_identity = alignment_groups(same_sentence, std)
+    across = alignment_groups(same_sentence, std, cross_identity=True)
+    n_ids = len(set(data.column("identity_id")))
+    assert len(per_identity) == n_ids and all(len(g["rows"]) == 2 for g in per_identity)
+    assert len(across) == 1 and len(across[0]["rows"]) == len(data.clips)
+    assert {c[0] for c in across[0]["cond"]} == set(int(i) for i in data.column("identity_id"))
+    ref_len = across[0]["ref_len"]
+    assert all(len(rows) == ref_len for rows in across[0]["rows"])  # one shared timeline
+    assert across[0]["cond"][0][1] == "neutral"  # aligned to a neutral clip
+    batch = expr_batches(same_sentence, across, 8)(0, np.random.default_rng(0), 0, 1)
+    assert batch["a"].shape == batch["b"].shape
