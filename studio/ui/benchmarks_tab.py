@@ -28,6 +28,8 @@ def suite_markdown(suite: str) -> str:
         "|---|---|---|---|",
     ]
     for name, value in record["metrics"].items():
+        if isinstance(value, dict):  # per-item details: in the JSON file, not the table
+            continue
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         bar = bars.get(name)
         if bar and isinstance(value, int | float):

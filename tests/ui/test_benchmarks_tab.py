@@ -1,0 +1,53 @@
+"""The Benchmarks tab's table and bar figure from a record (no browser)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+
+def _record(metrics: dict) -> dict:
+    return {
+        "suite": "jean",
+        "metrics": metrics,
+        "command": "python -m studio.bench jean",
+        "commit": "abc1234",
+        "machine": "2-core test machine",
+        "started": "2026-11-23T19:00:00",
+        "seconds": 1.0,
+    }
+
+
+def test_table_marks_bars_and_leaves_per_item_details_to_the_json(monkeypatch):
+    from studio.ui import benchmarks_tab
+
+    record = _record(
+        {
+            "knn5_emotion": 0.99,
+            "silhouette_emotion": 0.2,
+            "identities": 8,
+            "details": {"32": {"per_identity": {"knn5_emotion": 0.5}}},
+        }
+    )
+    monkeypatch.setattr(benchmarks_tab, "load_record", lambda suite: record)
+    table = benchmarks_tab.suite_markdown("jean")
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("|")}
+    assert rows["knn5_emotion"].rstrip().endswith("| yes |")
+    assert rows["silhouette_emotion"].rstrip().endswith("| **no** |")
+    assert "identities" in rows and "details" not in rows
+    assert "per_identity" not in table
+
+    fig = benchmarks_tab.bars_figure("jean")
+    assert isinstance(fig, go.Figure)
+    bars = dict(zip(fig.data[0].y, fig.data[0].x, strict=True))
+    assert abs(bars["knn5_emotion"] - 0.99 / 0.95) < 1e-9
+    assert abs(bars["silhouette_emotion"] - 0.2 / 0.3) < 1e-9
+
+
+def test_missing_record_says_which_command_writes_it(monkeypatch):
+    from studio.ui import benchmarks_tab
+
+    monkeypatch.setattr(benchmarks_tab, "load_record", lambda suite: None)
+    assert "python -m studio.bench jean-per-identity --json" in benchmarks_tab.suite_markdown(
+        "jean-per-identity"
+    )
+    assert benchmarks_tab.bars_figure("jean-per-identity") is None
