@@ -178,9 +178,16 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
             cte["audio"], cte["mouth"], test, n_query=nq
         ),
         "audio_lip_top1_viseme_oracle": viseme_oracle_top1(test, n_query=nq),
+        "audio_lip_top1_viseme_emotion_oracle": viseme_oracle_top1(
+            test, n_query=nq, also=("emotion",)
+        ),
     }
     full = code_scores(ctr["expression"], ctr["lip"], train, cte["expression"], cte["lip"], test)
     m.update(full)
+    # what the audio code knows: the viseme it should, the emotion the negatives differ in
+    heard = probes({"audio": ctr["audio"]}, train, {"audio": cte["audio"]}, test)
+    m["viseme_from_audio"] = heard["audio->viseme"]
+    m["emotion_from_audio"] = heard["audio->emotion"]
     # ---- ablations (Table 2 style): same metrics with a part of JEAN taken out
     abl = {"full JEAN": {"audio_lip_top1": m["audio_lip_top1"], **_core(full)}}
     # (a) no self-supervised audio encoder: ridge regression from the raw log-mel window to
@@ -279,6 +286,9 @@ def headline(m: dict) -> dict[str, float]:
         "audio_lip_top1_speech_frames",
         "audio_lip_top1_window5",
         "audio_lip_top1_viseme_oracle",
+        "audio_lip_top1_viseme_emotion_oracle",
+        "viseme_from_audio",
+        "emotion_from_audio",
         "knn5_emotion",
         "silhouette_emotion",
         "intensity_spearman",
@@ -294,7 +304,10 @@ def headline(m: dict) -> dict[str, float]:
         out["viseme_from_expression_above_chance"] = (
             out["viseme_from_expression"] - out["chance_viseme"]
         )
-        out["viseme_from_lip_over_chance"] = out["viseme_from_lip"] / out["chance_viseme"]
+        chance = out["chance_viseme"]  # 0 when the training majority is absent from the test
+        out["viseme_from_lip_over_chance"] = (
+            out["viseme_from_lip"] / chance if chance > 0 else float("nan")
+        )
     if {"emotion_from_lip", "chance_emotion"} <= m.keys():
         out["emotion_from_lip_above_chance"] = out["emotion_from_lip"] - out["chance_emotion"]
     out.update(

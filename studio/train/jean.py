@@ -519,14 +519,21 @@ def retrieval_top1(
     return hits / len(q)
 
 
-def viseme_oracle_top1(data: JeanData, n_neg: int = 9, n_query: int = 3000, seed: int = 0) -> float:
-    """The retrieval task solved by an oracle that knows each frame's viseme and nothing
-    else: candidates with the query's viseme tie, and a tie is broken at random (expected
-    top-1 = 1 / (1 + same-viseme negatives)). Many negatives share the positive's viseme
-    (silence above all), so this bounds what frame-level retrieval can reach from the
-    viseme alone."""
+def viseme_oracle_top1(
+    data: JeanData,
+    n_neg: int = 9,
+    n_query: int = 3000,
+    seed: int = 0,
+    also: tuple[str, ...] = (),
+) -> float:
+    """The retrieval task solved by an oracle that knows each frame's viseme (and the clip
+    fields named in `also`, e.g. "emotion") and nothing else: candidates that match the query
+    on all of them tie, and a tie is broken at random (expected top-1 = 1 / (1 + matching
+    negatives)). Many negatives share the positive's viseme (silence above all), so this
+    bounds what frame-level retrieval can reach from that knowledge alone."""
     rng = np.random.default_rng(seed)
     ident = data.column("identity_id")
+    fields = [data.column(k) for k in also]
     pool_of = {int(i): np.flatnonzero(ident == i) for i in np.unique(ident)}
     q = rng.choice(len(ident), min(n_query, len(ident)), replace=False)
     total = 0.0
@@ -534,7 +541,10 @@ def viseme_oracle_top1(data: JeanData, n_neg: int = 9, n_query: int = 3000, seed
         pool = pool_of[int(ident[i])]
         pool = pool[data.clip_of[pool] != data.clip_of[i]]
         neg = rng.choice(pool, n_neg, replace=False)
-        total += 1.0 / (1 + int((data.viseme[neg] == data.viseme[i]).sum()))
+        same = data.viseme[neg] == data.viseme[i]
+        for column in fields:
+            same &= column[neg] == column[i]
+        total += 1.0 / (1 + int(same.sum()))
     return total / len(q)
 
 

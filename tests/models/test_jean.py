@@ -208,6 +208,9 @@ def test_viseme_oracle_bounds_frame_retrieval():
     assert 0.1 <= shared < 1.0  # tiny clips share visemes (silence above all)
     unique = dataclasses.replace(data, viseme=np.arange(len(data.viseme)))
     assert viseme_oracle_top1(unique, n_neg=9, n_query=300) == 1.0
+    # knowing the emotion too can only remove ties (same queries, same negatives)
+    with_emotion = viseme_oracle_top1(data, n_neg=9, n_query=300, also=("emotion",))
+    assert shared < with_emotion <= 1.0  # the tiny corpus has neutral and happy clips
 
 
 def _card(command: str, build: dict, viseme_from_lip: float) -> dict:
@@ -294,3 +297,29 @@ def test_cross_identity_pairs_group_one_sentence_over_its_speakers():
     assert across[0]["cond"][0][1] == "neutral"  # aligned to a neutral clip
     batch = expr_batches(same_sentence, across, 8)(0, np.random.default_rng(0), 0, 1)
     assert batch["a"].shape == batch["b"].shape
+
+
+def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
+    from studio.bench.jean import bars, evaluate, headline
+    from studio.train.jean import split
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, _, _ = tiny_jean()
+    parts = split(data)
+    m = evaluate(model, parts["test"], parts["train"], timings=False)
+    flat = headline(m)
+    for key in (
+        "audio_lip_top1",
+        "audio_lip_top1_viseme_oracle",
+        "audio_lip_top1_viseme_emotion_oracle",
+        "viseme_from_audio",
+        "emotion_from_audio",
+        "knn5_emotion",
+        "viseme_from_lip",
+        "emotion_from_lip",
+    ):
+        assert 0.0 <= flat[key] <= 1.0, key
+    assert flat["audio_lip_top1_viseme_oracle"] <= flat["audio_lip_top1_viseme_emotion_oracle"]
+    assert set(m["ablation"]) >= {"full JEAN", "no SSL audio encoder (ridge mel→mouth code)"}
+    verdicts = bars({**m, "tsne_5000_seconds": 1.0, "slider_render_ms_median": 10.0})
+    assert len(verdicts) == 9 and verdicts["tsne_5000 <= 15 s"]
