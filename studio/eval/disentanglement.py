@@ -363,8 +363,8 @@ class LeakageTable:
     """How well each code predicts each factor with a linear probe, on held-out samples.
 
     matrix (C, F): accuracy for discrete factors, R² for continuous ones (rows = `codes`,
-    columns = `factors`, in the dict orders). chance (F,): majority-class rate of the test set
-    for discrete factors, 0 for R². metric (F,): "accuracy" or "r2". A code is free of a factor
+    columns = `factors`, in the dict orders). chance (F,): for discrete factors the accuracy of
+    a constant guess (see `probe_leakage`'s `chance`), 0 for R². metric (F,): "accuracy" or "r2". A code is free of a factor
     when its entry is near chance.
     """
 
@@ -408,6 +408,7 @@ def probe_leakage(
     train_mask: np.ndarray,
     discrete: Mapping[str, bool] | None = None,
     c: float = LOGISTIC_C_PROBE,
+    chance: str = "train_majority",
 ) -> LeakageTable:
     """Linear probe of every factor from every code: what does each code know?
 
@@ -415,7 +416,14 @@ def probe_leakage(
     labels) are probed with multinomial logistic regression (C = 1) and scored by held-out
     accuracy, continuous (float) factors with ridge regression (α = 1) and scored by held-out
     R². `discrete={"name": True}` overrides the dtype rule per factor.
+
+    `chance` is the constant guess a probe must beat: "train_majority" (the training set's most
+    frequent class, scored on the test set: what a probe that ignores its input learns) or
+    "test_majority" (the test set's most frequent class: the best any constant can score; use
+    it when the test set is small, e.g. one sentence, and may lack the training majority).
     """
+    if chance not in ("train_majority", "test_majority"):
+        raise StudioError(f"chance must be 'train_majority' or 'test_majority', not {chance!r}")
     from sklearn.linear_model import LogisticRegression, Ridge
 
     if not codes or not factors:
@@ -432,20 +440,23 @@ def probe_leakage(
     _split_mask(n, train, 0)  # validates the mask
     discrete = dict(discrete or {})
     names = list(factors)
-    metric, chance, targets = [], [], []
+    metric, chance_rates, targets = [], [], []
     for name in names:
         column = np.asarray(factors[name]).reshape(-1)
         if column.shape != (n,):
             raise StudioError(f"factor {name!r} has shape {column.shape}, expected ({n},)")
         if discrete.get(name, _is_discrete(column)):
             y = labels(column)
-            majority = np.bincount(y[train]).argmax()
+            if chance == "train_majority":
+                rate = float(np.mean(y[~train] == np.bincount(y[train]).argmax()))
+            else:
+                rate = float(np.bincount(y[~train]).max() / max(1, (~train).sum()))
             metric.append("accuracy")
-            chance.append(float(np.mean(y[~train] == majority)))
+            chance_rates.append(rate)
         else:
             y = column.astype(np.float64)
             metric.append("r2")
-            chance.append(0.0)
+            chance_rates.append(0.0)
         targets.append(y)
     matrix = np.zeros((len(code_arrays), len(names)))
     for i, x in enumerate(code_arrays.values()):
@@ -454,7 +465,7 @@ def probe_leakage(
         for j, y in enumerate(targets):
             if metric[j] == "accuracy":
                 if len(np.unique(y[train])) < 2:
-                    matrix[i, j] = chance[j]
+                    matrix[i, j] = chance_rates[j]
                     continue
                 probe = LogisticRegression(C=c, max_iter=5000)
             else:
@@ -465,7 +476,7 @@ def probe_leakage(
         codes=list(code_arrays),
         factors=names,
         matrix=matrix,
-        chance=np.asarray(chance),
+        chance=np.asarray(chance_rates),
         metric=metric,
         n_train=int(train.sum()),
         n_test=int((~train).sum()),

@@ -136,6 +136,19 @@ def test_probe_leakage_is_chance_for_unrelated_factors() -> None:
     assert "| emotion_code |" in md and "speaker (acc)" in md and "loudness (R²)" in md
 
 
+def test_probe_leakage_chance_rules() -> None:
+    # Training labels are mostly 0; the small test set has no 0 at all and mostly 2.
+    label = np.array([0] * 60 + [1] * 20 + [2] * 20 + [1] * 3 + [2] * 7)
+    train = np.arange(len(label)) < 100
+    code = {"noise": np.random.default_rng(0).standard_normal((len(label), 2))}
+    by_train = probe_leakage(code, {"label": label}, train)
+    by_test = probe_leakage(code, {"label": label}, train, chance="test_majority")
+    assert by_train.chance[0] == 0.0  # the training majority never occurs in the test set
+    assert by_test.chance[0] == pytest.approx(0.7)
+    with pytest.raises(StudioError):
+        probe_leakage(code, {"label": label}, train, chance="uniform")
+
+
 def test_dci_continuous_factors_use_lasso_r2() -> None:
     rng = np.random.default_rng(8)
     v = rng.standard_normal((N, 2))

@@ -323,3 +323,8 @@ def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
     assert set(m["ablation"]) >= {"full JEAN", "no SSL audio encoder (ridge mel→mouth code)"}
     verdicts = bars({**m, "tsne_5000_seconds": 1.0, "slider_render_ms_median": 10.0})
     assert len(verdicts) == 9 and verdicts["tsne_5000 <= 15 s"]
+    # the probe-regularisation sweep: C = 1 is the bars' probe, the others a sensitivity check
+    sweep = m["probe_c_sensitivity"]
+    assert list(sweep) == ["C=0.1", "C=1", "C=10", "C=100"]
+    assert sweep["C=1"]["viseme_from_lip"] == pytest.approx(m["viseme_from_lip"])
+    assert sweep["C=1"]["emotion_from_lip"] == pytest.approx(m["emotion_from_lip"])
