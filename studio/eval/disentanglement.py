@@ -364,8 +364,8 @@ class LeakageTable:
 
     matrix (C, F): accuracy for discrete factors, R² for continuous ones (rows = `codes`,
     columns = `factors`, in the dict orders). chance (F,): for discrete factors the accuracy of
-    a constant guess (see `probe_leakage`'s `chance`), 0 for R². metric (F,): "accuracy" or "r2". A code is free of a factor
-    when its entry is near chance.
+    a constant guess (see `probe_leakage`'s `chance`), 0 for R². metric (F,): "accuracy" or
+    "r2". A code is free of a factor when its entry is near chance.
     """
 
     codes: list[str]
