@@ -776,8 +776,10 @@ DEVIATIONS = [
     },
     {
         "what": "one multi-identity expression transformer (pairs from 32 identities) instead of "
-        "one per identity; the per-identity form was not trained",
-        "why": "the studio must encode unseen identities; time budget",
+        "one per identity; the per-identity form is trained and measured beside it by "
+        "python -m studio.bench jean-per-identity (docs/JEAN.md)",
+        "why": "the studio must encode unseen identities; measured, neither form is clearly "
+        "better",
     },
     {
         "what": "non-autoregressive decoder (3 layers × 8 heads over the window, start/end "
