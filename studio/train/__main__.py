@@ -126,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         help="steps of single stages, e.g. audio=12000,expr=3000 (the others keep the default)",
     )
     jean.add_argument(
+        "--reuse-encoders",
+        metavar="FOLDER",
+        help="take the landmark AE and audio encoder of the jean checkpoint in FOLDER (e.g. "
+        "checkpoints) and train only the expression transformer",
+    )
+    jean.add_argument(
         "--compare-with",
         metavar="CARD",
         help="another jean run's model card (e.g. the paper's loss) to measure beside this one",

@@ -595,10 +595,13 @@ def train_jean(
     expr_contrast: float = 0.0,
     expr_consistency: float = 0.0,
     cross_identity: bool = False,
+    reuse: tuple[Jean, dict] | None = None,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
     times, the audio-variant comparison and the final losses. expr_other_time and the weights
-    after it are the transformer options of `expr_loss_fn` (off = the paper)."""
+    after it are the transformer options of `expr_loss_fn` (off = the paper). `reuse` = (model,
+    card) of a trained JEAN whose landmark AE and audio encoder are taken as they are (their
+    stage records come from its card): then only the transformer is trained."""
     from studio.train.loop import TrainConfig, read_log, set_seed, train
 
     steps = {**STEPS, **(steps or {})}
@@ -639,47 +642,50 @@ def train_jean(
             "final": {k: v for k, v in last.items() if k not in ("step", "seconds", "lr")},
         }
 
-    # 1. landmark autoencoder
-    c = cfg("lmae", 1e-3)
-    t0 = time.time()
-    train(model.lmae, lmae_loss, lmae_batches(tr, c.batch_size), c, resume=resume)
-    stage_done("lmae", c)
-    log.info("LM-AE done in %.0f s", time.time() - t0)
+    if reuse is not None:
+        reuse_encoders(model, report, *reuse)
+    else:
+        # 1. landmark autoencoder
+        c = cfg("lmae", 1e-3)
+        t0 = time.time()
+        train(model.lmae, lmae_loss, lmae_batches(tr, c.batch_size), c, resume=resume)
+        stage_done("lmae", c)
+        log.info("LM-AE done in %.0f s", time.time() - t0)
 
-    # 2. audio encoder against the frozen mouth code, two InfoNCE variants
-    model.lmae.eval()
-    mouth_tr = mouth_codes_of(model, tr)
-    val = parts.get("val", parts["test"])
-    mouth_val = mouth_codes_of(model, val)
-    base = {k: v.clone() for k, v in model.audio.state_dict().items()}
-    best, compare = None, {}
-    for name, (k, tau) in variants.items():
-        model.audio.load_state_dict(base)
-        c = cfg("audio", 1e-3)
-        c.batch_size = min(BATCH["audio"], max(16, AUDIO_WINDOWS // (1 + k)))
-        c.out_dir = str(out_dir / f"audio_{name}")
-        set_seed(seed)
-        train(
-            model.audio,
-            audio_loss_fn(tau, k),
-            audio_batches(tr, mouth_tr, c.batch_size, k),
-            c,
-            resume=resume,
+        # 2. audio encoder against the frozen mouth code, two InfoNCE variants
+        model.lmae.eval()
+        mouth_tr = mouth_codes_of(model, tr)
+        val = parts.get("val", parts["test"])
+        mouth_val = mouth_codes_of(model, val)
+        base = {k: v.clone() for k, v in model.audio.state_dict().items()}
+        best, compare = None, {}
+        for name, (k, tau) in variants.items():
+            model.audio.load_state_dict(base)
+            c = cfg("audio", 1e-3)
+            c.batch_size = min(BATCH["audio"], max(16, AUDIO_WINDOWS // (1 + k)))
+            c.out_dir = str(out_dir / f"audio_{name}")
+            set_seed(seed)
+            train(
+                model.audio,
+                audio_loss_fn(tau, k),
+                audio_batches(tr, mouth_tr, c.batch_size, k),
+                c,
+                resume=resume,
+            )
+            stage_done(f"audio_{name}", c)
+            model.audio.eval()
+            top1 = retrieval_top1(model.audio_codes(val.mel), mouth_val, val, n_query=1500)
+            compare[name] = {"negatives": k, "tau": tau, "val_top1": round(top1, 4)}
+            log.info("audio variant %s: validation top-1 %.3f", name, top1)
+            if best is None or top1 > compare[best[0]]["val_top1"]:
+                best = (name, {kk: v.clone() for kk, v in model.audio.state_dict().items()})
+        model.audio.load_state_dict(best[1])
+        model.config.audio_negatives, model.config.tau = variants[best[0]]
+        report["audio_variants"] = compare
+        report["audio_kept"] = best[0]
+        report["audio_validation"] = (
+            "training identities, held-out sentences" if "val" in parts else "test"
         )
-        stage_done(f"audio_{name}", c)
-        model.audio.eval()
-        top1 = retrieval_top1(model.audio_codes(val.mel), mouth_val, val, n_query=1500)
-        compare[name] = {"negatives": k, "tau": tau, "val_top1": round(top1, 4)}
-        log.info("audio variant %s: validation top-1 %.3f", name, top1)
-        if best is None or top1 > compare[best[0]]["val_top1"]:
-            best = (name, {kk: v.clone() for kk, v in model.audio.state_dict().items()})
-    model.audio.load_state_dict(best[1])
-    model.config.audio_negatives, model.config.tau = variants[best[0]]
-    report["audio_variants"] = compare
-    report["audio_kept"] = best[0]
-    report["audio_validation"] = (
-        "training identities, held-out sentences" if "val" in parts else "test"
-    )
 
     # 3. expression transformer on DTW-aligned pairs
     options = ExpressionOptions(
@@ -695,6 +701,26 @@ def train_jean(
     stage_done("expr", c)
     model.eval()
     return model, report
+
+
+def reuse_encoders(model: Jean, report: dict, trained: Jean, card: dict) -> None:
+    """Copy the landmark AE and the audio encoder (weights, input norms, kept InfoNCE variant)
+    of a trained JEAN into `model`, and its card's records of those stages into `report`."""
+    model.lmae.load_state_dict(trained.lmae.state_dict())
+    model.audio.load_state_dict(trained.audio.state_dict())
+    model.config.audio_negatives = trained.config.audio_negatives
+    model.config.tau = trained.config.tau
+    training = card.get("training", {})
+    report["stages"].update({k: v for k, v in training.get("stages", {}).items() if k != "expr"})
+    variants = card.get("audio_variants", {})
+    report["audio_variants"] = variants.get("compared", {})
+    report["audio_kept"] = variants.get("kept")
+    report["audio_validation"] = variants.get("selected_on")
+    report["encoders_from"] = {
+        "sha256": card.get("sha256"),
+        "command": training.get("command"),
+        "steps": {k: v for k, v in training.get("steps", {}).items() if k != "expr"},
+    }
 
 
 @dataclass
@@ -778,8 +804,7 @@ DEVIATIONS = [
         "what": "one multi-identity expression transformer (pairs from 32 identities) instead of "
         "one per identity; the per-identity form is trained and measured beside it by "
         "python -m studio.bench jean-per-identity (docs/JEAN.md)",
-        "why": "the studio must encode unseen identities; measured, neither form is clearly "
-        "better",
+        "why": "the studio must encode unseen identities; measured, neither form is clearly better",
     },
     {
         "what": "non-autoregressive decoder (3 layers × 8 heads over the window, start/end "
@@ -844,6 +869,18 @@ def comparison(this: dict, other_card: dict) -> dict:
     }
 
 
+def load_trained(folder: str | Path) -> tuple[Jean, dict]:
+    """(model, card) of the jean checkpoint in `folder`, its weights checked against the card
+    (for --reuse-encoders); a clear error when there is none."""
+    from studio.models.checkpoints import load_checkpoint
+    from studio.models.jean import from_config
+
+    state, card = load_checkpoint("jean", folder)
+    model = from_config(card["config"])
+    model.load_state_dict(state)
+    return model.eval(), card
+
+
 def load_card_file(path: str | Path) -> dict:
     """A model card (JSON) given on the command line; a clear error when it is not one."""
     try:
@@ -875,10 +912,15 @@ def run(args, argv: list[str]) -> dict:
         )
     compare_with = getattr(args, "compare_with", None)
     compared = load_card_file(compare_with) if compare_with else None  # fail before training
+    reuse_from = getattr(args, "reuse_encoders", None)
+    reuse = load_trained(reuse_from) if reuse_from else None
     steps = dict(QUICK_STEPS if args.quick else STEPS)
     if args.steps:
         steps = {k: args.steps for k in steps}
     steps.update(getattr(args, "stage_steps", None) or {})
+    if reuse is not None:  # the encoders' steps are the ones they were trained with
+        trained_steps = reuse[1].get("training", {}).get("steps", {})
+        steps.update({k: v for k, v in trained_steps.items() if k in ("lmae", "audio")})
     started = time.time()
     data = load_data(args.corpus)
     feat_minutes = (time.time() - started) / 60
@@ -896,6 +938,7 @@ def run(args, argv: list[str]) -> dict:
         expr_contrast=getattr(args, "expr_contrast", None) or 0.0,
         expr_consistency=getattr(args, "expr_consistency", None) or 0.0,
         cross_identity=getattr(args, "cross_identity_pairs", False),
+        reuse=reuse,
     )
     stage_seconds = [stage.get("seconds") for stage in report["stages"].values()]
     if all(stage_seconds):  # from the stage logs: a resumed run counts its earlier steps too
@@ -938,6 +981,7 @@ def run(args, argv: list[str]) -> dict:
             "expression_transformer_options": report["expr_options"],
             "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
             "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **({"encoders_from": report["encoders_from"]} if "encoders_from" in report else {}),
         },
         "audio_variants": {
             "compared": report["audio_variants"],

@@ -328,3 +328,38 @@ def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
     assert list(sweep) == ["C=0.1", "C=1", "C=10", "C=100"]
     assert sweep["C=1"]["viseme_from_lip"] == pytest.approx(m["viseme_from_lip"])
     assert sweep["C=1"]["emotion_from_lip"] == pytest.approx(m["emotion_from_lip"])
+
+
+def test_reuse_encoders_trains_only_the_transformer(tmp_path):
+    """--reuse-encoders: the landmark AE and audio encoder are the trained model's, their
+    stage records come from its card, and only the transformer learns."""
+    from studio.train.jean import train_jean
+    from tests.explore.jean_tiny import tiny_jean
+
+    trained, report, data, corpus, _ = tiny_jean()
+    card = {
+        "sha256": "abc",
+        "training": {
+            "command": "python -m studio.train jean",
+            "steps": {"lmae": 30, "audio": 6, "expr": 8},
+            "stages": report["stages"],
+        },
+        "audio_variants": {
+            "compared": report["audio_variants"],
+            "kept": report["audio_kept"],
+            "selected_on": "test",
+        },
+    }
+    model, again = train_jean(
+        corpus, tmp_path, {"expr": 3}, data=data, progress=False, reuse=(trained, card)
+    )
+    for part in ("lmae", "audio"):
+        ours, theirs = getattr(model, part).state_dict(), getattr(trained, part).state_dict()
+        assert all(torch.equal(ours[k], theirs[k]) for k in theirs)
+    assert not (tmp_path / "lmae").exists() and (tmp_path / "expr" / "log.jsonl").exists()
+    assert again["stages"]["lmae"] == report["stages"]["lmae"]
+    assert again["stages"]["expr"]["steps"] == 3
+    assert again["encoders_from"]["steps"] == {"lmae": 30, "audio": 6}
+    assert again["audio_kept"] == report["audio_kept"]
+    ours, theirs = model.expr.state_dict(), trained.expr.state_dict()
+    assert not all(torch.equal(ours[k], theirs[k]) for k in theirs)
