@@ -263,7 +263,9 @@ def probe_c_sensitivity(ctr: dict, train, cte: dict, test, quick: bool = False) 
             "viseme_from_expression": p["expression->viseme"],
             "viseme_from_lip": p["lip->viseme"],
             "emotion_from_lip": p["lip->emotion"],
-            "viseme_from_lip_over_chance": p["lip->viseme"] / p["chance_viseme"],
+            "viseme_from_lip_over_chance": (
+                p["lip->viseme"] / p["chance_viseme"] if p["chance_viseme"] > 0 else float("nan")
+            ),
         }
     return out
 
