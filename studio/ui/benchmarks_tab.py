@@ -8,7 +8,13 @@ import plotly.graph_objects as go
 from studio.bench.bars import BARS, available_suites, load_record
 from studio.bench.papers import load_paper_tables
 
-SUITE_PAPERS = {"synthtalk": [], "evaluators": ["SPEAK / IRFD", "AE-NeRF"], "foundation": []}
+SUITE_PAPERS = {
+    "synthtalk": [],
+    "evaluators": ["SPEAK / IRFD", "AE-NeRF"],
+    "foundation": [],
+    "jean": ["JEAN"],
+    "jean_per_identity": ["JEAN"],
+}
 
 
 def suite_markdown(suite: str) -> str:
