@@ -244,6 +244,11 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
     return m
 
 
+def over_chance(score: float, chance: float) -> float:
+    """score ÷ chance; nan when chance is 0 (the training majority absent from the test)."""
+    return score / chance if chance > 0 else float("nan")
+
+
 PROBE_CS = (0.1, 1.0, 10.0, 100.0)
 
 
@@ -263,9 +268,7 @@ def probe_c_sensitivity(ctr: dict, train, cte: dict, test, quick: bool = False) 
             "viseme_from_expression": p["expression->viseme"],
             "viseme_from_lip": p["lip->viseme"],
             "emotion_from_lip": p["lip->emotion"],
-            "viseme_from_lip_over_chance": (
-                p["lip->viseme"] / p["chance_viseme"] if p["chance_viseme"] > 0 else float("nan")
-            ),
+            "viseme_from_lip_over_chance": over_chance(p["lip->viseme"], p["chance_viseme"]),
         }
     return out
 
@@ -353,9 +356,8 @@ def headline(m: dict) -> dict[str, float]:
         out["viseme_from_expression_above_chance"] = (
             out["viseme_from_expression"] - out["chance_viseme"]
         )
-        chance = out["chance_viseme"]  # 0 when the training majority is absent from the test
-        out["viseme_from_lip_over_chance"] = (
-            out["viseme_from_lip"] / chance if chance > 0 else float("nan")
+        out["viseme_from_lip_over_chance"] = over_chance(
+            out["viseme_from_lip"], out["chance_viseme"]
         )
     if {"emotion_from_lip", "chance_emotion"} <= m.keys():
         out["emotion_from_lip_above_chance"] = out["emotion_from_lip"] - out["chance_emotion"]
