@@ -16,6 +16,7 @@ SUITES = {
     "evaluators": "studio.bench.evaluators",
     "jean": "studio.bench.jean",
     "jean-per-identity": "studio.bench.jean_per_identity",
+    "jean-audio": "studio.bench.jean_audio",
 }
 
 

@@ -155,6 +155,7 @@ class JeanConfig:
     code: int = 64  # e_f, e_m, e_a, e_l, e_e
     hidden: tuple[int, ...] = (256, 256, 128)
     audio_width: int = 128
+    audio_span: int = 1  # 16-mel-frame windows side by side per frame: 1 = 0.16 s, 2 = 0.32 s
     d_model: int = 128
     heads: int = 8
     layers: int = 3
@@ -211,22 +212,22 @@ class LandmarkAE(nn.Module):
 
 
 class AudioEncoder(nn.Module):
-    """(B, 16, 80) log-mel window → (B, 64): conv1d stack over time (AD-NeRF-style) + FC."""
+    """(B, 16·span, 80) log-mel window → (B, 64): conv1d stack over time (AD-NeRF-style) + FC.
+    Each stride-2 layer halves the time axis until 2 steps are left (16 → 8 → 4 → 2 at span 1,
+    the shipped checkpoint's layout)."""
 
     def __init__(self, c: JeanConfig):
         super().__init__()
         w = c.audio_width
         self.norm = Standardise(80)
-        self.conv = nn.Sequential(
-            nn.Conv1d(80, w, 3, padding=1),
-            nn.LeakyReLU(0.02),
-            nn.Conv1d(w, w, 3, stride=2, padding=1),  # 16 → 8
-            nn.LeakyReLU(0.02),
-            nn.Conv1d(w, w, 3, stride=2, padding=1),  # 8 → 4
-            nn.LeakyReLU(0.02),
-            nn.Conv1d(w, w, 3, stride=2, padding=1),  # 4 → 2
-            nn.LeakyReLU(0.02),
-        )
+        layers: list[nn.Module] = [nn.Conv1d(80, w, 3, padding=1), nn.LeakyReLU(0.02)]
+        steps = 16 * c.audio_span
+        if steps & (steps - 1):
+            raise ValueError(f"audio_span must be a power of two, got {c.audio_span}")
+        while steps > 2:
+            layers += [nn.Conv1d(w, w, 3, stride=2, padding=1), nn.LeakyReLU(0.02)]
+            steps //= 2
+        self.conv = nn.Sequential(*layers)
         self.fc = mlp([2 * w, 128, c.code])
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:

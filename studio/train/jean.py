@@ -224,9 +224,10 @@ def lmae_loss(lmae, batch):
 
 
 # ----------------------------------------------------------------------------- stage 2: audio
-def augment_mel(x: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
-    """(B, 16, 80) natural-log mel power: random gain, noise, band shift (≈ pitch / formant),
-    time stretch (≈ tempo) and another speaker's audio mixed in, each per sample."""
+def augment_mel(x: torch.Tensor, others: torch.Tensor, band_shift: int = 3) -> torch.Tensor:
+    """(B, T, 80) natural-log mel power: random gain, noise, band shift (≈ pitch / formant, up to
+    ±band_shift bands; 0 = off), time stretch (≈ tempo) and another speaker's audio mixed in,
+    each per sample."""
     b, t, m = x.shape
     dev = x.device
     x = x + (torch.rand(b, 1, 1, device=dev) * 2 - 1) * 0.7  # gain ×0.5 … ×2
@@ -241,8 +242,8 @@ def augment_mel(x: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
         torch.gather(x, 1, lo[..., None].expand(-1, -1, m)) * (1 - w)
         + torch.gather(x, 1, hi[..., None].expand(-1, -1, m)) * w
     )
-    # band shift −3 … +3 mel bands (edge bands repeated)
-    shift = torch.randint(-3, 4, (b,), device=dev)
+    # band shift −band_shift … +band_shift mel bands (edge bands repeated)
+    shift = torch.randint(-band_shift, band_shift + 1, (b,), device=dev)
     idx = (torch.arange(m, device=dev)[None] - shift[:, None]).clamp(0, m - 1)
     x = torch.gather(x, 2, idx[:, None].expand(-1, t, -1))
     power = x.exp()
@@ -258,9 +259,17 @@ def augment_mel(x: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
     return power.clamp_min(1e-10).log()
 
 
-def audio_batches(data: JeanData, mouth_codes: np.ndarray, batch_size: int, negatives: int):
+def audio_batches(
+    data: JeanData, mouth_codes: np.ndarray, batch_size: int, negatives: int, windows=None
+):
     """Anchor frame (its frozen mouth code), its audio window, `negatives` audio windows of the
-    same identity from other clips, and random windows of other speakers (for mixing)."""
+    same identity from other clips, and random windows of other speakers (for mixing).
+    `windows(idx)` → float32 (len(idx), T, 80) audio inputs of frames idx; default: data.mel."""
+    if windows is None:
+
+        def windows(idx):
+            return data.mel[idx].astype(np.float32)
+
     ident = data.column("identity_id")
     by_id = defaultdict(list)
     for i, v in enumerate(ident):
@@ -281,20 +290,20 @@ def audio_batches(data: JeanData, mouth_codes: np.ndarray, batch_size: int, nega
         others = rng.integers(0, len(ident), b * (1 + negatives))
         return {
             "mouth": torch.as_tensor(mouth_codes[idx]),
-            "pos": torch.as_tensor(data.mel[idx].astype(np.float32)),
-            "neg": torch.as_tensor(data.mel[neg.reshape(-1)].astype(np.float32)),
-            "others": torch.as_tensor(data.mel[others].astype(np.float32)),
+            "pos": torch.as_tensor(windows(idx)),
+            "neg": torch.as_tensor(windows(neg.reshape(-1))),
+            "others": torch.as_tensor(windows(others)),
         }
 
     return get_batch
 
 
-def audio_loss_fn(tau: float, negatives: int, augment: bool = True):
+def audio_loss_fn(tau: float, negatives: int, augment: bool = True, band_shift: int = 3):
     def loss_fn(audio, batch):
         b = len(batch["pos"])
         mel = torch.cat([batch["pos"], batch["neg"]])
         if augment:
-            mel = augment_mel(mel, batch["others"])
+            mel = augment_mel(mel, batch["others"], band_shift)
         codes = audio(mel)
         pos, neg = codes[:b], codes[b:].reshape(b, negatives, -1)
         loss, acc = info_nce(batch["mouth"], pos, neg, tau)

@@ -14,6 +14,7 @@ SUITE_PAPERS = {
     "foundation": [],
     "jean": ["JEAN"],
     "jean_per_identity": ["JEAN"],
+    "jean_audio": ["JEAN"],
 }
 
 

@@ -1,0 +1,223 @@
+"""`python -m studio.bench jean-audio`: what limits JEAN's audio → lip retrieval (issue "JEAN").
+
+Two parts, both on held-out SynthTalk identities, with the shipped landmark AE's frozen mouth
+codes as the retrieval targets (1 positive + 9 same-identity negatives, `retrieval_top1`):
+
+1. **Audio-input variants.** Fresh audio encoders trained with the shipped recipe (InfoNCE,
+   1 negative, τ = 0.1, the same augmentation) for `STEPS` steps each, differing in one input
+   choice: the context (0.16 s — ours; 0.32 s — what DeepSpeech's 16 × 20 ms window covers
+   in the paper; 0.64 s), the pitch-like band-shift augmentation off, and log-mel minus the
+   speaker's mean (speaker normalisation: needs several clips of the person). Each is scored
+   by retrieval and by linear probes for the viseme and the emotion.
+2. **Label-mean ceilings.** A predictor that knows a frame's exact labels (viseme; + emotion;
+   + intensity; + the visemes two frames before and after) and outputs the mean training mouth
+   code of those labels, shifted by the person's own mean mouth code. Any per-frame audio
+   encoder scored by cosine competes with these: they show what the labels alone allow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.bench.jean import DEFAULT_CORPUS, probes
+
+log = logging.getLogger(__name__)
+RUN_DIR = Path(__file__).resolve().parents[2] / "runs" / "jean_audio"
+STEPS = 3000
+QUICK_STEPS = 20
+# frame offsets whose 16-mel windows sit side by side: frames are 4 mel hops apart, so windows
+# of frames t − 2 and t + 2 cover the 32 mel frames around t exactly (0.32 s)
+SPAN_OFFSETS = {1: (0,), 2: (-2, 2), 4: (-6, -2, 2, 6)}
+
+
+@dataclass(frozen=True)
+class AudioVariant:
+    """One audio-encoder input choice (everything else is the shipped recipe)."""
+
+    name: str
+    span: int = 1  # 16-mel windows per frame: 1 = 0.16 s
+    band_shift: int = 3  # augmentation: ± mel bands (≈ pitch); 0 = off
+    speaker_norm: bool = False  # subtract the speaker's mean log-mel
+
+
+VARIANTS = (
+    AudioVariant("shipped input (0.16 s)"),
+    AudioVariant("0.32 s context (DeepSpeech's)", span=2),
+    AudioVariant("0.64 s context", span=4),
+    AudioVariant("no band-shift augmentation", band_shift=0),
+    AudioVariant("speaker-normalised log-mel", speaker_norm=True),
+    AudioVariant("0.32 s + speaker-normalised", span=2, speaker_norm=True),
+)
+
+
+def clip_bounds(data) -> tuple[np.ndarray, np.ndarray]:
+    """(N,) first and last frame index (global) of each frame's clip."""
+    starts = np.array([c["start"] for c in data.clips])[data.clip_of]
+    ends = starts + np.array([c["n"] for c in data.clips])[data.clip_of] - 1
+    return starts, ends
+
+
+def shifted_index(data, offset: int) -> np.ndarray:
+    """(N,) the index of frame t + offset of the same clip (edge-clamped)."""
+    starts, ends = clip_bounds(data)
+    return np.clip(np.arange(len(data.clip_of)) + offset, starts, ends)
+
+
+def speaker_means(data) -> np.ndarray:
+    """(N, 80) each frame's speaker mean log-mel (over every window of that identity)."""
+    ident = data.column("identity_id")
+    out = np.zeros((len(ident), 80), np.float32)
+    for person in np.unique(ident):
+        mine = ident == person
+        out[mine] = data.mel[mine][::3].astype(np.float32).mean((0, 1))
+    return out
+
+
+def window_fn(data, variant: AudioVariant):
+    """idx → (len(idx), 16·span, 80) float32 audio inputs of `variant` for frames idx."""
+    neighbours = np.stack([shifted_index(data, k) for k in SPAN_OFFSETS[variant.span]], 1)
+    means = speaker_means(data) if variant.speaker_norm else None
+
+    def windows(idx):
+        idx = np.asarray(idx)
+        x = data.mel[neighbours[idx]].astype(np.float32).reshape(len(idx), -1, 80)
+        return x - means[idx][:, None] if means is not None else x
+
+    return windows
+
+
+def train_variant(
+    variant: AudioVariant, train, mouth_tr, steps: int, seed: int = 0, run_dir: Path = RUN_DIR
+):
+    """A fresh AudioEncoder trained on `train` with the shipped recipe and `variant`'s input."""
+    from studio.models.jean import AudioEncoder, JeanConfig
+    from studio.train.jean import BATCH, audio_batches, audio_loss_fn
+    from studio.train.loop import TrainConfig, set_seed
+    from studio.train.loop import train as run_training
+
+    set_seed(seed)
+    encoder = AudioEncoder(JeanConfig(audio_span=variant.span))
+    windows = window_fn(train, variant)
+    encoder.norm.fit(windows(np.arange(0, len(train.viseme), 7)).reshape(-1, 80))
+    slug = "".join(ch if ch.isalnum() else "_" for ch in variant.name)
+    config = TrainConfig(
+        steps=steps,
+        batch_size=BATCH["audio"],
+        lr=1e-3,
+        weight_decay=1e-5,
+        seed=seed,
+        warmup=min(100, max(1, steps // 10)),
+        log_every=max(1, min(50, steps // 20)),
+        ckpt_every=max(200, steps // 4),
+        out_dir=str(run_dir / slug),
+    )
+    run_training(
+        encoder,
+        audio_loss_fn(0.1, 1, band_shift=variant.band_shift),
+        audio_batches(train, mouth_tr, config.batch_size, 1, windows=windows),
+        config,
+    )
+    return encoder.eval(), windows
+
+
+def encode(encoder, windows, n: int, chunk: int = 4096) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        parts = [
+            encoder(torch.as_tensor(windows(np.arange(i, min(i + chunk, n)))))
+            for i in range(0, n, chunk)
+        ]
+    return torch.cat(parts).numpy()
+
+
+def label_mean_top1(train, mouth_tr, test, mouth_te, fields=(), context: int = 0, nq=3000):
+    """Retrieval by the label-mean predictor: the mean training mouth code (minus each training
+    person's mean) of the frame's viseme + `fields` (+ the visemes `context` frames before and
+    after), plus the test person's own mean mouth code. Unseen label combinations fall back on
+    the person's mean."""
+    from studio.train.jean import retrieval_top1
+
+    def person_mean(data, codes):
+        ident = data.column("identity_id")
+        out = np.zeros_like(codes)
+        for person in np.unique(ident):
+            out[ident == person] = codes[ident == person].mean(0)
+        return out
+
+    def keys(data):
+        cols = [data.viseme] + [data.column(f) for f in fields]
+        if context:
+            cols += [data.viseme[shifted_index(data, k)] for k in (-context, context)]
+        return np.array(["|".join(map(str, row)) for row in zip(*cols, strict=True)])
+
+    residual = mouth_tr - person_mean(train, mouth_tr)
+    k_tr, k_te = keys(train), keys(test)
+    labels, inverse = np.unique(k_tr, return_inverse=True)
+    sums = np.zeros((len(labels), residual.shape[1]))
+    np.add.at(sums, inverse, residual)
+    means = dict(zip(labels, sums / np.bincount(inverse)[:, None], strict=True))
+    zero = np.zeros(residual.shape[1])
+    predicted = np.stack([means.get(k, zero) for k in k_te]) + person_mean(test, mouth_te)
+    return retrieval_top1(predicted, mouth_te, test, n_query=nq)
+
+
+CEILINGS = {
+    "viseme": ((), 0),
+    "viseme + emotion": (("emotion",), 0),
+    "viseme + emotion + intensity": (("emotion", "intensity"), 0),
+    "viseme ±2 frames + emotion + intensity": (("emotion", "intensity"), 2),
+}
+
+
+def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS, steps: int | None = None) -> dict:
+    from studio.models.jean import load
+    from studio.train.jean import load_data, retrieval_top1, split
+
+    shipped = load()
+    parts = split(load_data(corpus))
+    train, test = parts["train"], parts["test"]
+    steps = steps or (QUICK_STEPS if quick else STEPS)
+    nq = 300 if quick else 3000
+    mouth_tr = shipped.landmark_codes(train.landmarks)[1]
+    mouth_te = shipped.landmark_codes(test.landmarks)[1]
+    out: dict = {"steps": steps, "queries": nq}
+    shipped_audio = shipped.audio_codes(test.mel.astype(np.float32))
+    out["shipped_checkpoint.audio_lip_top1"] = retrieval_top1(
+        shipped_audio, mouth_te, test, n_query=nq
+    )
+    for name, (fields, context) in CEILINGS.items():
+        out[f"label_mean[{name}].audio_lip_top1"] = label_mean_top1(
+            train, mouth_tr, test, mouth_te, fields, context, nq
+        )
+    lines = ["| variant | top-1 | viseme ← audio | emotion ← audio | train s |", "|---" * 5 + "|"]
+    for variant in VARIANTS[:2] if quick else VARIANTS:
+        t0 = time.time()
+        encoder, _ = train_variant(variant, train, mouth_tr, steps)
+        seconds = time.time() - t0
+        a_tr = encode(encoder, window_fn(train, variant), len(train.viseme))
+        a_te = encode(encoder, window_fn(test, variant), len(test.viseme))
+        heard = probes({"audio": a_tr}, train, {"audio": a_te}, test)
+        row = {
+            "audio_lip_top1": retrieval_top1(a_te, mouth_te, test, n_query=nq),
+            "viseme_from_audio": heard["audio->viseme"],
+            "emotion_from_audio": heard["audio->emotion"],
+            "chance_viseme": heard["chance_viseme"],
+            "chance_emotion": heard["chance_emotion"],
+            "train_seconds": round(seconds, 1),
+        }
+        log.info("%s: %s", variant.name, row)
+        for k, v in row.items():
+            out[f"variant[{variant.name}].{k}"] = v
+        out[f"variant[{variant.name}].input"] = str(asdict(variant))
+        lines.append(
+            f"| {variant.name} | {row['audio_lip_top1']:.3f} | {row['viseme_from_audio']:.3f}"
+            f" | {row['emotion_from_audio']:.3f} | {seconds:.0f} |"
+        )
+    print("\n".join(lines))
+    return out

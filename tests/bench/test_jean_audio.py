@@ -1,0 +1,98 @@
+"""The audio-input study of `studio.bench jean-audio`: its inputs, its ceilings, its training."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+
+def test_two_windows_side_by_side_are_the_32_mel_frames_around_the_frame():
+    from studio.bench.jean_audio import AudioVariant, window_fn
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    wide = window_fn(data, AudioVariant("w", span=2))
+    first = data.clips[0]
+    t = first["start"] + first["n"] // 2  # an interior frame: no edge clamping
+    x = wide([t])[0]
+    assert x.shape == (32, 80)
+    # frames are 4 mel hops apart, so the middle 16 rows are frame t's own window
+    np.testing.assert_array_equal(x[8:24], data.mel[t].astype(np.float32))
+    assert window_fn(data, AudioVariant("n"))([t]).shape == (1, 16, 80)
+
+
+def test_speaker_normalisation_removes_each_persons_mean_level():
+    from studio.bench.jean_audio import AudioVariant, window_fn
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    plain = window_fn(data, AudioVariant("p"))(np.arange(len(data.viseme)))
+    normed = window_fn(data, AudioVariant("s", speaker_norm=True))(np.arange(len(data.viseme)))
+    ident = data.column("identity_id")
+    raw_means = [plain[ident == i].mean() for i in np.unique(ident)]
+    assert np.ptp(raw_means) > 0.05  # the voices differ in level before
+    for i in np.unique(ident):
+        assert abs(normed[ident == i].mean()) < 0.1 * np.abs(plain[ident == i]).mean()
+
+
+def test_label_mean_ceiling_rises_with_the_labels_that_shape_the_mouth():
+    from studio.bench.jean_audio import label_mean_top1
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    rng = np.random.default_rng(0)
+    emotion = (data.column("emotion") == "happy").astype(int)
+    by_viseme, by_emotion = rng.normal(size=(40, 16)), rng.normal(size=(2, 16)) * 3
+    person = rng.normal(size=(10, 16)) * 5
+    codes = (
+        by_viseme[data.viseme]
+        + by_emotion[emotion]
+        + person[data.column("identity_id")]
+        + rng.normal(size=(len(emotion), 16)) * 0.1
+    )
+    viseme_only = label_mean_top1(data, codes, data, codes, nq=300)
+    with_emotion = label_mean_top1(data, codes, data, codes, ("emotion",), nq=300)
+    assert with_emotion > 0.9  # the code is (viseme, emotion, person) + small noise
+    assert viseme_only < with_emotion - 0.2  # the negatives differ in emotion
+
+
+def test_band_shift_zero_keeps_a_formant_in_its_band():
+    from studio.train.jean import augment_mel
+
+    torch.manual_seed(0)
+    x = torch.full((64, 16, 80), -8.0)
+    x[:, :, 40] = 2.0  # one strong band
+    others = torch.full((64, 16, 80), -8.0)
+    kept = augment_mel(x, others, band_shift=0).mean(1).argmax(-1)
+    moved = augment_mel(x, others, band_shift=3).mean(1).argmax(-1)
+    assert (kept == 40).all()
+    assert (moved != 40).any() and (moved - 40).abs().max() <= 3
+
+
+def test_audio_encoder_span_sets_the_window_and_refuses_odd_spans():
+    from studio.models.jean import AudioEncoder, JeanConfig
+
+    assert AudioEncoder(JeanConfig(audio_span=2))(torch.zeros(3, 32, 80)).shape == (3, 64)
+    shipped_layout = AudioEncoder(JeanConfig()).state_dict().keys()
+    assert {k for k in shipped_layout if k.startswith("conv.")} == {
+        f"conv.{i}.{p}" for i in (0, 2, 4, 6) for p in ("weight", "bias")
+    }
+    with pytest.raises(ValueError, match="power of two"):
+        AudioEncoder(JeanConfig(audio_span=3))
+
+
+def test_a_variant_trains_against_frozen_mouth_codes(tmp_path):
+    from studio.bench.jean_audio import AudioVariant, encode, train_variant
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, _, _ = tiny_jean()
+    mouth = model.landmark_codes(data.landmarks)[1]
+    variant = AudioVariant("wide speaker-normalised", span=2, speaker_norm=True, band_shift=0)
+    encoder, windows = train_variant(variant, data, mouth, steps=3, run_dir=tmp_path)
+    assert (tmp_path / "wide_speaker_normalised" / "log.jsonl").exists()
+    codes = encode(encoder, windows, len(data.viseme), chunk=50)
+    assert codes.shape == (len(data.viseme), 64) and np.isfinite(codes).all()
+    assert dataclasses.asdict(variant)["span"] == 2
