@@ -103,7 +103,8 @@ DDP_SCRIPT = textwrap.dedent(
     gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
     dist.all_gather(gathered, flat)
     assert torch.equal(gathered[0], gathered[1]), "ranks diverged"
-    print("rank", dist.get_rank(), "world", dist.get_world_size(), "ok")
+    print("rank", dist.get_rank(), "world", dist.get_world_size(), "ok", flush=True)
+    dist.barrier()  # neither rank tears gloo down while the other still talks (seen: SIGABRT)
     dist.destroy_process_group()
     """
 )
