@@ -96,8 +96,8 @@ def train_variant(
 ):
     """A fresh AudioEncoder trained on `train` with the shipped recipe and `variant`'s input."""
     from studio.models.jean import AudioEncoder, JeanConfig
-    from studio.train.jean import BATCH, audio_batches, audio_loss_fn
-    from studio.train.loop import TrainConfig, set_seed
+    from studio.train.jean import BATCH, audio_batches, audio_loss_fn, stage_config
+    from studio.train.loop import set_seed
     from studio.train.loop import train as run_training
 
     set_seed(seed)
@@ -105,17 +105,7 @@ def train_variant(
     windows = window_fn(train, variant)
     encoder.norm.fit(windows(np.arange(0, len(train.viseme), 7)).reshape(-1, 80))
     slug = "".join(ch if ch.isalnum() else "_" for ch in variant.name)
-    config = TrainConfig(
-        steps=steps,
-        batch_size=BATCH["audio"],
-        lr=1e-3,
-        weight_decay=1e-5,
-        seed=seed,
-        warmup=min(100, max(1, steps // 10)),
-        log_every=max(1, min(50, steps // 20)),
-        ckpt_every=max(200, steps // 4),
-        out_dir=str(run_dir / slug),
-    )
+    config = stage_config(steps, BATCH["audio"], 1e-3, seed, run_dir / slug)
     run_training(
         encoder,
         audio_loss_fn(0.1, 1, band_shift=variant.band_shift),

@@ -67,23 +67,13 @@ def train_per_identity(shipped, train, options, steps: int, seed: int, out_dir: 
     """A fresh Jean with the shipped config whose expression transformer is trained on one
     identity's clips alone (its own feature normalisation too)."""
     from studio.models.jean import Jean
-    from studio.train.jean import BATCH, train_expression_transformer
-    from studio.train.loop import TrainConfig, set_seed
+    from studio.train.jean import BATCH, stage_config, train_expression_transformer
+    from studio.train.loop import set_seed
 
     set_seed(seed)
     model = Jean(shipped.config)
     model.expr.norm.fit(train.features)
-    config = TrainConfig(
-        steps=steps,
-        batch_size=BATCH["expr"],
-        lr=5e-4,
-        weight_decay=1e-5,
-        seed=seed,
-        warmup=min(100, max(1, steps // 10)),
-        log_every=max(1, min(50, steps // 20)),
-        ckpt_every=max(200, steps // 4),
-        out_dir=str(out_dir),
-    )
+    config = stage_config(steps, BATCH["expr"], 5e-4, seed, out_dir)
     train_expression_transformer(model.expr, train, options, config)
     return model.eval()
 

@@ -26,6 +26,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -43,6 +44,9 @@ from studio.models.jean import (
     info_nce,
     landmark_features,
 )
+
+if TYPE_CHECKING:
+    from studio.train.loop import TrainConfig
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
@@ -588,6 +592,24 @@ def retrieval_top1_windows(
     return hits / len(q)
 
 
+def stage_config(steps: int, batch_size: int, lr: float, seed: int, out_dir) -> TrainConfig:
+    """The TrainConfig of one JEAN stage (also the benches that retrain a stage): Adam with
+    weight decay 1e-5 as in the paper, warm-up, log and checkpoint intervals scaled to `steps`."""
+    from studio.train.loop import TrainConfig
+
+    return TrainConfig(
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        weight_decay=1e-5,
+        seed=seed,
+        warmup=min(100, max(1, steps // 10)),
+        log_every=max(1, min(50, steps // 20)),
+        ckpt_every=max(200, steps // 4),
+        out_dir=str(out_dir),
+    )
+
+
 def train_jean(
     corpus: str | Path,
     out_dir: str | Path = "runs/jean",
@@ -611,7 +633,7 @@ def train_jean(
     after it are the transformer options of `expr_loss_fn` (off = the paper). `reuse` = (model,
     card) of a trained JEAN whose landmark AE and audio encoder are taken as they are (their
     stage records come from its card): then only the transformer is trained."""
-    from studio.train.loop import TrainConfig, read_log, set_seed, train
+    from studio.train.loop import read_log, set_seed, train
 
     steps = {**STEPS, **(steps or {})}
     variants = variants or AUDIO_VARIANTS
@@ -627,18 +649,7 @@ def train_jean(
     report: dict = {"frames": {k: len(v.viseme) for k, v in parts.items()}, "stages": {}}
 
     def cfg(stage, lr):
-        n = steps[stage]
-        return TrainConfig(
-            steps=n,
-            batch_size=BATCH[stage],
-            lr=lr,
-            weight_decay=1e-5,
-            seed=seed,
-            warmup=min(100, max(1, n // 10)),
-            log_every=max(1, min(50, n // 20)),
-            ckpt_every=max(200, n // 4),
-            out_dir=str(out_dir / stage),
-        )
+        return stage_config(steps[stage], BATCH[stage], lr, seed, out_dir / stage)
 
     def stage_done(name, c):
         rows = read_log(Path(c.out_dir) / "log.jsonl")
