@@ -5,8 +5,8 @@ codes as the retrieval targets (1 positive + 9 same-identity negatives, `retriev
 
 1. **Audio-input variants.** Fresh audio encoders trained with the shipped recipe (InfoNCE,
    1 negative, τ = 0.1, the same augmentation) for `STEPS` steps each, differing in one input
-   choice: the context (0.16 s — ours; 0.32 s — what DeepSpeech's 16 × 20 ms window covers
-   in the paper; 0.64 s), the pitch-like band-shift augmentation off, and log-mel minus the
+   choice: the context (0.16 s — ours; 0.32 s — AD-NeRF's 16 × 20 ms DeepSpeech window, the
+   input of the audio net the paper reuses; 0.64 s), the pitch-like band-shift augmentation off, and log-mel minus the
    speaker's mean (speaker normalisation: needs several clips of the person). Each is scored
    by retrieval and by linear probes for the viseme and the emotion.
 2. **Label-mean ceilings.** A predictor that knows a frame's exact labels (viseme; + emotion;
