@@ -6,8 +6,9 @@ codes as the retrieval targets (1 positive + 9 same-identity negatives, `retriev
 1. **Audio-input variants.** Fresh audio encoders trained with the shipped recipe (InfoNCE,
    1 negative, τ = 0.1, the same augmentation) for `STEPS` steps each, differing in one input
    choice: the context (0.16 s — ours; 0.32 s — AD-NeRF's 16 × 20 ms DeepSpeech window, the
-   input of the audio net the paper reuses; 0.64 s), the pitch-like band-shift augmentation off, and log-mel minus the
-   speaker's mean (speaker normalisation: needs several clips of the person). Each is scored
+   input of the audio net the paper reuses; 0.64 s), the pitch-like band-shift augmentation
+   off, and log-mel minus the speaker's mean (speaker normalisation: needs several clips of
+   the person). Each is scored
    by retrieval and by linear probes for the viseme and the emotion.
 2. **Label-mean ceilings.** A predictor that knows a frame's exact labels (viseme; + emotion;
    + intensity; + the visemes two frames before and after) and outputs the mean training mouth
@@ -69,7 +70,8 @@ def shifted_index(data, offset: int) -> np.ndarray:
 
 
 def speaker_means(data) -> np.ndarray:
-    """(N, 80) each frame's speaker mean log-mel (over every window of that identity)."""
+    """(N, 80) each frame's speaker mean log-mel (over every third window of that identity,
+    all its clips: speaker normalisation needs several clips of the person)."""
     ident = data.column("identity_id")
     out = np.zeros((len(ident), 80), np.float32)
     for person in np.unique(ident):
