@@ -8,8 +8,8 @@ codes as the retrieval targets (1 positive + 9 same-identity negatives, `retriev
    choice: the context (0.16 s — ours; 0.32 s — AD-NeRF's 16 × 20 ms DeepSpeech window, the
    input of the audio net the paper reuses; 0.64 s), the pitch-like band-shift augmentation
    off, and log-mel minus the speaker's mean (speaker normalisation: needs several clips of
-   the person). Each is scored
-   by retrieval and by linear probes for the viseme and the emotion.
+   the person). Each is scored by retrieval and by linear probes for the viseme and the
+   emotion.
 2. **Label-mean ceilings.** A predictor that knows a frame's exact labels (viseme; + emotion;
    + intensity; + the visemes two frames before and after) and outputs the mean training mouth
    code of those labels, shifted by the person's own mean mouth code. Any per-frame audio
