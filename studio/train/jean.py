@@ -635,6 +635,11 @@ def train_jean(
     stage records come from its card): then only the transformer is trained."""
     from studio.train.loop import read_log, set_seed, train
 
+    if config is not None and config.audio_span != 1:
+        raise StudioError(
+            "audio_span > 1 is measured by `python -m studio.bench jean-audio` only: the corpus "
+            "cache, the app and the bench read 0.16 s windows (audio_span 1)"
+        )
     steps = {**STEPS, **(steps or {})}
     variants = variants or AUDIO_VARIANTS
     out_dir = Path(out_dir)

@@ -96,3 +96,12 @@ def test_a_variant_trains_against_frozen_mouth_codes(tmp_path):
     codes = encode(encoder, windows, len(data.viseme), chunk=50)
     assert codes.shape == (len(data.viseme), 64) and np.isfinite(codes).all()
     assert dataclasses.asdict(variant)["span"] == 2
+
+
+def test_full_training_refuses_wider_audio_windows_it_cannot_feed():
+    from studio.errors import StudioError
+    from studio.models.jean import JeanConfig
+    from studio.train.jean import train_jean
+
+    with pytest.raises(StudioError, match="jean-audio"):
+        train_jean("no-corpus-needed", config=JeanConfig(audio_span=2), progress=False)
