@@ -17,6 +17,7 @@ SUITES = {
     "jean": "studio.bench.jean",
     "jean-per-identity": "studio.bench.jean_per_identity",
     "jean-audio": "studio.bench.jean_audio",
+    "jean-audio-emotion": "studio.bench.jean_audio_emotion",
 }
 
 

@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 
 from studio.bench.jean import DEFAULT_CORPUS, probes
 
@@ -44,6 +46,7 @@ class AudioVariant:
     span: int = 1  # 16-mel windows per frame: 1 = 0.16 s
     band_shift: int = 3  # augmentation: ± mel bands (≈ pitch); 0 = off
     speaker_norm: bool = False  # subtract the speaker's mean log-mel
+    condition: str = "none"  # a per-clip vector beside the window: one of CONDITIONS
 
 
 VARIANTS = (
@@ -53,6 +56,22 @@ VARIANTS = (
     AudioVariant("no band-shift augmentation", band_shift=0),
     AudioVariant("speaker-normalised log-mel", speaker_norm=True),
     AudioVariant("0.32 s + speaker-normalised", span=2, speaker_norm=True),
+)
+
+
+# What a conditioned variant is told about the frame's clip, beside its audio window:
+# the emotion and intensity labels (an oracle no audio encoder has: how much knowing them is
+# worth), or a summary of the whole clip's audio that could reveal them (mean and std of its
+# log-mel per band; minus the speaker's mean in the second form).
+CONDITIONS = ("none", "emotion labels", "clip summary", "clip summary - speaker mean")
+
+EMOTION_VARIANTS = (
+    AudioVariant("0.32 s, no condition", span=2),
+    AudioVariant("0.32 s + emotion labels (oracle)", span=2, condition="emotion labels"),
+    AudioVariant("0.32 s + clip audio summary", span=2, condition="clip summary"),
+    AudioVariant(
+        "0.32 s + clip summary − speaker mean", span=2, condition="clip summary - speaker mean"
+    ),
 )
 
 
@@ -93,6 +112,52 @@ def window_fn(data, variant: AudioVariant):
     return windows
 
 
+def conditions_of(data, variant: AudioVariant) -> np.ndarray | None:
+    """(N, k) float32 per-frame condition of `variant` (None for "none"): the same vector for
+    every frame of a clip."""
+    from studio.synth.emotions import EMOTIONS, INTENSITIES
+
+    if variant.condition not in CONDITIONS:
+        raise ValueError(f"unknown condition {variant.condition!r}; use one of {CONDITIONS}")
+    if variant.condition == "none":
+        return None
+    n = len(data.clip_of)
+    if variant.condition == "emotion labels":
+        out = np.zeros((n, len(EMOTIONS) + len(INTENSITIES)), np.float32)
+        rows = np.arange(n)
+        out[rows, [EMOTIONS.index(e) for e in data.column("emotion")]] = 1
+        intensity = data.column("intensity").astype(int)
+        out[rows, len(EMOTIONS) + np.searchsorted(INTENSITIES, intensity)] = 1
+        return out
+    speaker = speaker_means(data) if variant.condition.endswith("speaker mean") else None
+    out = np.zeros((n, 160), np.float32)
+    for clip in data.clips:
+        rows = slice(clip["start"], clip["start"] + clip["n"])
+        mel = data.mel[rows].astype(np.float32)
+        out[rows, :80] = mel.mean((0, 1)) - (speaker[clip["start"]] if speaker is not None else 0)
+        out[rows, 80:] = mel.std((0, 1))
+    return out
+
+
+class ConditionedAudioEncoder(nn.Module):
+    """The shipped AudioEncoder's conv stack over the window, with a per-clip condition (k,)
+    embedded by a small MLP and concatenated before the FC head."""
+
+    def __init__(self, span: int, k: int):
+        from studio.models.jean import AudioEncoder, JeanConfig, Standardise, mlp
+
+        super().__init__()
+        config = JeanConfig(audio_span=span)
+        self.window = AudioEncoder(config)
+        self.cond_norm = Standardise(k)
+        self.cond = mlp([k, 64, 64])
+        self.fc = mlp([2 * config.audio_width + 64, 128, config.code])
+
+    def forward(self, mel: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        x = self.window.conv(self.window.norm(mel).transpose(1, 2)).flatten(1)
+        return self.fc(torch.cat([x, self.cond(self.cond_norm(cond))], 1))
+
+
 def train_variant(
     variant: AudioVariant, train, mouth_tr, steps: int, seed: int = 0, run_dir: Path = RUN_DIR
 ):
@@ -103,28 +168,37 @@ def train_variant(
     from studio.train.loop import train as run_training
 
     set_seed(seed)
-    encoder = AudioEncoder(JeanConfig(audio_span=variant.span))
     windows = window_fn(train, variant)
-    encoder.norm.fit(windows(np.arange(0, len(train.viseme), 7)).reshape(-1, 80))
+    conditions = conditions_of(train, variant)
+    if conditions is None:
+        encoder = AudioEncoder(JeanConfig(audio_span=variant.span))
+        mel_norm = encoder.norm
+    else:
+        encoder = ConditionedAudioEncoder(variant.span, conditions.shape[1])
+        encoder.cond_norm.fit(conditions[::7])
+        mel_norm = encoder.window.norm
+    mel_norm.fit(windows(np.arange(0, len(train.viseme), 7)).reshape(-1, 80))
     slug = "".join(ch if ch.isalnum() else "_" for ch in variant.name)
     config = stage_config(steps, BATCH["audio"], 1e-3, seed, run_dir / slug)
     run_training(
         encoder,
         audio_loss_fn(0.1, 1, band_shift=variant.band_shift),
-        audio_batches(train, mouth_tr, config.batch_size, 1, windows=windows),
+        audio_batches(train, mouth_tr, config.batch_size, 1, windows, conditions),
         config,
     )
     return encoder.eval(), windows
 
 
-def encode(encoder, windows, n: int, chunk: int = 4096) -> np.ndarray:
-    import torch
-
+def encode(encoder, windows, n: int, conditions=None, chunk: int = 4096) -> np.ndarray:
+    """(n, 64) codes of frames 0 … n − 1 (with their `conditions` for a conditioned encoder)."""
     with torch.no_grad():
-        parts = [
-            encoder(torch.as_tensor(windows(np.arange(i, min(i + chunk, n)))))
-            for i in range(0, n, chunk)
-        ]
+        parts = []
+        for i in range(0, n, chunk):
+            mel = torch.as_tensor(windows(np.arange(i, min(i + chunk, n))))
+            if conditions is None:
+                parts.append(encoder(mel))
+            else:
+                parts.append(encoder(mel, torch.as_tensor(conditions[i : i + chunk])))
     return torch.cat(parts).numpy()
 
 
@@ -167,33 +241,21 @@ CEILINGS = {
 }
 
 
-def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS, steps: int | None = None) -> dict:
-    from studio.models.jean import load
-    from studio.train.jean import load_data, retrieval_top1, split
+def study(variants, train, mouth_tr, test, mouth_te, steps: int, nq: int, out: dict) -> list[str]:
+    """Train and score each variant into `out` (variant[name].*); returns table rows."""
+    from studio.train.jean import retrieval_top1
 
-    shipped = load()
-    parts = split(load_data(corpus))
-    train, test = parts["train"], parts["test"]
-    steps = steps or (QUICK_STEPS if quick else STEPS)
-    nq = 300 if quick else 3000
-    mouth_tr = shipped.landmark_codes(train.landmarks)[1]
-    mouth_te = shipped.landmark_codes(test.landmarks)[1]
-    out: dict = {"steps": steps, "queries": nq}
-    shipped_audio = shipped.audio_codes(test.mel.astype(np.float32))
-    out["shipped_checkpoint.audio_lip_top1"] = retrieval_top1(
-        shipped_audio, mouth_te, test, n_query=nq
-    )
-    for name, (fields, context) in CEILINGS.items():
-        out[f"label_mean[{name}].audio_lip_top1"] = label_mean_top1(
-            train, mouth_tr, test, mouth_te, fields, context, nq
-        )
     lines = ["| variant | top-1 | viseme ← audio | emotion ← audio | train s |", "|---" * 5 + "|"]
-    for variant in VARIANTS[:2] if quick else VARIANTS:
+    for variant in variants:
         t0 = time.time()
         encoder, _ = train_variant(variant, train, mouth_tr, steps)
         seconds = time.time() - t0
-        a_tr = encode(encoder, window_fn(train, variant), len(train.viseme))
-        a_te = encode(encoder, window_fn(test, variant), len(test.viseme))
+        a_tr = encode(
+            encoder, window_fn(train, variant), len(train.viseme), conditions_of(train, variant)
+        )
+        a_te = encode(
+            encoder, window_fn(test, variant), len(test.viseme), conditions_of(test, variant)
+        )
         heard = probes({"audio": a_tr}, train, {"audio": a_te}, test)
         row = {
             "audio_lip_top1": retrieval_top1(a_te, mouth_te, test, n_query=nq),
@@ -211,5 +273,49 @@ def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS, steps: int | None = 
             f"| {variant.name} | {row['audio_lip_top1']:.3f} | {row['viseme_from_audio']:.3f}"
             f" | {row['emotion_from_audio']:.3f} | {seconds:.0f} |"
         )
-    print("\n".join(lines))
+    return lines
+
+
+def prepare(quick: bool, corpus: Path, steps: int | None):
+    """(shipped model, train, frozen train mouth codes, test, test mouth codes, steps, nq)."""
+    from studio.models.jean import load
+    from studio.train.jean import load_data, split
+
+    shipped = load()
+    parts = split(load_data(corpus))
+    train, test = parts["train"], parts["test"]
+    mouth_tr = shipped.landmark_codes(train.landmarks)[1]
+    mouth_te = shipped.landmark_codes(test.landmarks)[1]
+    steps = steps or (QUICK_STEPS if quick else STEPS)
+    return shipped, train, mouth_tr, test, mouth_te, steps, (300 if quick else 3000)
+
+
+def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS, steps: int | None = None) -> dict:
+    """Both parts: the input variants and the label-mean ceilings."""
+    from studio.train.jean import retrieval_top1
+
+    shipped, train, mouth_tr, test, mouth_te, steps, nq = prepare(quick, corpus, steps)
+    out: dict = {"steps": steps, "queries": nq}
+    shipped_audio = shipped.audio_codes(test.mel.astype(np.float32))
+    out["shipped_checkpoint.audio_lip_top1"] = retrieval_top1(
+        shipped_audio, mouth_te, test, n_query=nq
+    )
+    for name, (fields, context) in CEILINGS.items():
+        out[f"label_mean[{name}].audio_lip_top1"] = label_mean_top1(
+            train, mouth_tr, test, mouth_te, fields, context, nq
+        )
+    variants = VARIANTS[:2] if quick else VARIANTS
+    print("\n".join(study(variants, train, mouth_tr, test, mouth_te, steps, nq, out)))
+    return out
+
+
+def run_emotion(
+    quick: bool = False, corpus: Path = DEFAULT_CORPUS, steps: int | None = None
+) -> dict:
+    """`python -m studio.bench jean-audio-emotion`: the 0.32 s encoder told the clip's emotion
+    (oracle labels) or given a summary of the clip's audio: what hearing the emotion is worth."""
+    _, train, mouth_tr, test, mouth_te, steps, nq = prepare(quick, corpus, steps)
+    out: dict = {"steps": steps, "queries": nq}
+    variants = EMOTION_VARIANTS[:2] if quick else EMOTION_VARIANTS
+    print("\n".join(study(variants, train, mouth_tr, test, mouth_te, steps, nq, out)))
     return out

@@ -264,11 +264,18 @@ def augment_mel(x: torch.Tensor, others: torch.Tensor, band_shift: int = 3) -> t
 
 
 def audio_batches(
-    data: JeanData, mouth_codes: np.ndarray, batch_size: int, negatives: int, windows=None
+    data: JeanData,
+    mouth_codes: np.ndarray,
+    batch_size: int,
+    negatives: int,
+    windows=None,
+    conditions: np.ndarray | None = None,
 ):
     """Anchor frame (its frozen mouth code), its audio window, `negatives` audio windows of the
     same identity from other clips, and random windows of other speakers (for mixing).
-    `windows(idx)` → float32 (len(idx), T, 80) audio inputs of frames idx; default: data.mel."""
+    `windows(idx)` → float32 (len(idx), T, 80) audio inputs of frames idx; default: data.mel.
+    `conditions` (N, k): a per-frame vector given to the encoder beside the window ("cond",
+    positives then negatives; only the jean-audio bench's conditioned variants use it)."""
     if windows is None:
 
         def windows(idx):
@@ -292,12 +299,15 @@ def audio_batches(
                 cand = pool[rng.integers(0, len(pool), negatives)]
             neg[r] = cand[:negatives]
         others = rng.integers(0, len(ident), b * (1 + negatives))
-        return {
+        batch = {
             "mouth": torch.as_tensor(mouth_codes[idx]),
             "pos": torch.as_tensor(windows(idx)),
             "neg": torch.as_tensor(windows(neg.reshape(-1))),
             "others": torch.as_tensor(windows(others)),
         }
+        if conditions is not None:
+            batch["cond"] = torch.as_tensor(conditions[np.r_[idx, neg.reshape(-1)]])
+        return batch
 
     return get_batch
 
@@ -308,7 +318,7 @@ def audio_loss_fn(tau: float, negatives: int, augment: bool = True, band_shift: 
         mel = torch.cat([batch["pos"], batch["neg"]])
         if augment:
             mel = augment_mel(mel, batch["others"], band_shift)
-        codes = audio(mel)
+        codes = audio(mel, batch["cond"]) if "cond" in batch else audio(mel)
         pos, neg = codes[:b], codes[b:].reshape(b, negatives, -1)
         loss, acc = info_nce(batch["mouth"], pos, neg, tau)
         return {"loss": loss, "acc": acc.detach()}
