@@ -14,6 +14,10 @@ codes as the retrieval targets (1 positive + 9 same-identity negatives, `retriev
    + intensity; + the visemes two frames before and after) and outputs the mean training mouth
    code of those labels, shifted by the person's own mean mouth code. Any per-frame audio
    encoder scored by cosine competes with these: they show what the labels alone allow.
+
+`python -m studio.bench jean-audio-emotion` (`run_emotion`) trains the 0.32 s encoder with a
+per-clip condition beside the window (`EMOTION_VARIANTS`): the emotion labels (an oracle), or
+a summary of the clip's audio that could reveal the emotion.
 """
 
 from __future__ import annotations
@@ -141,7 +145,8 @@ def conditions_of(data, variant: AudioVariant) -> np.ndarray | None:
 
 class ConditionedAudioEncoder(nn.Module):
     """The shipped AudioEncoder's conv stack over the window, with a per-clip condition (k,)
-    embedded by a small MLP and concatenated before the FC head."""
+    embedded by a small MLP and concatenated before a new FC head (the wrapped encoder's own
+    head is not used)."""
 
     def __init__(self, span: int, k: int):
         from studio.models.jean import AudioEncoder, JeanConfig, Standardise, mlp

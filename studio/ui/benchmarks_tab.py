@@ -15,6 +15,7 @@ SUITE_PAPERS = {
     "jean": ["JEAN"],
     "jean_per_identity": ["JEAN"],
     "jean_audio": ["JEAN"],
+    "jean_audio_emotion": ["JEAN"],
 }
 
 
@@ -23,8 +24,8 @@ def suite_markdown(suite: str) -> str:
     record = load_record(suite)
     if record is None:
         return (
-            f"No record for '{suite}' yet: run `python -m studio.bench {suite} --json "
-            f"docs/benchmarks/{suite}.json`."
+            f"No record for '{suite}' yet: run `python -m studio.bench "
+            f"{suite.replace('_', '-')} --json docs/benchmarks/{suite.replace('-', '_')}.json`."
         )
     bars = {bar.metric: bar for bar in BARS.get(suite, ())}
     lines = [

@@ -105,3 +105,65 @@ def test_full_training_refuses_wider_audio_windows_it_cannot_feed():
 
     with pytest.raises(StudioError, match="jean-audio"):
         train_jean("no-corpus-needed", config=JeanConfig(audio_span=2), progress=False)
+
+
+@pytest.mark.parametrize("condition", ["emotion labels", "clip summary - speaker mean"])
+def test_conditions_are_one_vector_per_clip(condition):
+    from studio.bench.jean_audio import AudioVariant, conditions_of
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    cond = conditions_of(data, AudioVariant("c", condition=condition))
+    assert cond.shape[0] == len(data.viseme) and np.isfinite(cond).all()
+    for clip in data.clips:
+        rows = cond[clip["start"] : clip["start"] + clip["n"]]
+        assert (rows == rows[0]).all()  # the same vector for every frame of the clip
+    distinct = {cond[clip["start"]].tobytes() for clip in data.clips}
+    assert len(distinct) > 1
+    if condition == "emotion labels":  # one emotion and one intensity switched on
+        assert (cond.sum(1) == 2).all()
+        happy = data.column("emotion") == "happy"
+        assert happy.any() and (cond[happy].argmax(1) == cond[happy][0].argmax()).all()
+
+
+def test_conditions_refuse_an_unknown_kind_and_none_means_no_vector():
+    from studio.bench.jean_audio import AudioVariant, conditions_of
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    assert conditions_of(data, AudioVariant("n")) is None
+    with pytest.raises(ValueError, match="unknown condition"):
+        conditions_of(data, AudioVariant("x", condition="the weather"))
+
+
+def test_batches_carry_the_conditions_of_their_positives_then_negatives():
+    from studio.train.jean import audio_batches
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    n = len(data.viseme)
+    frame_id = np.arange(n, dtype=np.float32)[:, None]
+    batches = audio_batches(data, frame_id, 16, 2, conditions=frame_id * 10)
+    batch = batches(0, np.random.default_rng(0), 0, 1)
+    cond = batch["cond"][:, 0].numpy() / 10
+    anchors = batch["mouth"][:, 0].numpy()
+    np.testing.assert_array_equal(cond[:16], anchors)  # positives: the anchor frames
+    negatives = cond[16:].astype(int).reshape(16, 2)
+    ident = data.column("identity_id")
+    assert (ident[negatives] == ident[anchors.astype(int)][:, None]).all()
+    assert "cond" not in audio_batches(data, frame_id, 16, 2)(0, np.random.default_rng(0), 0, 1)
+
+
+def test_a_conditioned_variant_trains_and_its_code_depends_on_the_condition(tmp_path):
+    from studio.bench.jean_audio import AudioVariant, conditions_of, encode, train_variant
+    from tests.explore.jean_tiny import tiny_jean
+
+    model, _, data, _, _ = tiny_jean()
+    mouth = model.landmark_codes(data.landmarks)[1]
+    variant = AudioVariant("told", span=2, condition="emotion labels")
+    encoder, windows = train_variant(variant, data, mouth, steps=3, run_dir=tmp_path)
+    cond = conditions_of(data, variant)
+    codes = encode(encoder, windows, len(data.viseme), cond, chunk=50)
+    assert codes.shape == (len(data.viseme), 64) and np.isfinite(codes).all()
+    other = encode(encoder, windows, len(data.viseme), np.roll(cond, 1, axis=1), chunk=50)
+    assert np.abs(codes - other).max() > 1e-4

@@ -47,16 +47,17 @@ def test_missing_record_says_which_command_writes_it(monkeypatch):
     from studio.ui import benchmarks_tab
 
     monkeypatch.setattr(benchmarks_tab, "load_record", lambda suite: None)
-    assert "python -m studio.bench jean-per-identity --json" in benchmarks_tab.suite_markdown(
-        "jean-per-identity"
-    )
+    for suite in ("jean-per-identity", "jean_per_identity"):  # CLI name or record file stem
+        text = benchmarks_tab.suite_markdown(suite)
+        assert "python -m studio.bench jean-per-identity --json" in text
+        assert "docs/benchmarks/jean_per_identity.json" in text
     assert benchmarks_tab.bars_figure("jean-per-identity") is None
 
 
 def test_jean_suites_show_the_jean_paper_tables_only():
     from studio.ui.benchmarks_tab import papers_markdown
 
-    for suite in ("jean", "jean_per_identity", "jean_audio"):
+    for suite in ("jean", "jean_per_identity", "jean_audio", "jean_audio_emotion"):
         text = papers_markdown(suite)
         assert "**JEAN**" in text and "Table 2" in text
         assert "SPEAK / IRFD" not in text
