@@ -167,3 +167,23 @@ def test_a_conditioned_variant_trains_and_its_code_depends_on_the_condition(tmp_
     assert codes.shape == (len(data.viseme), 64) and np.isfinite(codes).all()
     other = encode(encoder, windows, len(data.viseme), np.roll(cond, 1, axis=1), chunk=50)
     assert np.abs(codes - other).max() > 1e-4
+
+
+def test_clip_prosody_sees_a_louder_clip_in_its_mean_only():
+    import copy
+
+    from studio.bench.jean_audio import clip_prosody
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    x, emotions = clip_prosody(data, speaker_norm=False)
+    assert x.shape == (len(data.clips), 243)
+    assert list(emotions) == [c["emotion"] for c in data.clips]
+    louder = copy.copy(data)
+    louder.mel = data.mel.astype(np.float32).copy()
+    first = data.clips[0]
+    louder.mel[first["start"] : first["start"] + first["n"]] += 1.0  # ×e in power
+    y, _ = clip_prosody(louder, speaker_norm=False)
+    np.testing.assert_allclose(y[0, :80], x[0, :80] + 1.0, atol=1e-4)  # band means move
+    np.testing.assert_allclose(y[0, 80:], x[0, 80:], atol=1e-3)  # spread and change do not
+    np.testing.assert_allclose(y[1:], x[1:], atol=1e-5)
