@@ -19,6 +19,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "synthtalk-default"
 K = 5
+SAME_CLIP_GAP = 5  # frames (0.2 s): the lip-sync retrieval's negatives are this far or further
 
 
 def codes_of(model, data) -> dict[str, np.ndarray]:
@@ -203,6 +204,14 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
         "audio_lip_top1_viseme_emotion_oracle": viseme_oracle_top1(
             test, n_query=nq, also=("emotion",)
         ),
+        # not a bar: the negatives from the query's own clip, >= 0.2 s away (lip sync alone:
+        # same person, sentence and emotion)
+        "audio_lip_top1_same_clip": retrieval_top1(
+            cte["audio"], cte["mouth"], test, n_query=nq, same_clip_gap=SAME_CLIP_GAP
+        ),
+        "audio_lip_top1_same_clip_viseme_oracle": viseme_oracle_top1(
+            test, n_query=nq, same_clip_gap=SAME_CLIP_GAP
+        ),
     }
     full = code_scores(ctr["expression"], ctr["lip"], train, cte["expression"], cte["lip"], test)
     m.update(full)
@@ -339,6 +348,8 @@ def headline(m: dict) -> dict[str, float]:
         "audio_lip_top1_window5",
         "audio_lip_top1_viseme_oracle",
         "audio_lip_top1_viseme_emotion_oracle",
+        "audio_lip_top1_same_clip",
+        "audio_lip_top1_same_clip_viseme_oracle",
         "viseme_from_audio",
         "emotion_from_audio",
         "knn5_emotion",

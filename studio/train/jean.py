@@ -514,6 +514,46 @@ def mouth_codes_of(model: Jean, data: JeanData) -> np.ndarray:
     return model.landmark_codes(data.landmarks)[1]
 
 
+@dataclass
+class NegativeSampler:
+    """Where the retrieval's negatives come from. `same_clip_gap` None: frames of the same
+    identity from its other clips (the bar's protocol, like the paper's training negative);
+    g: frames of the query's own clip at least g frames away (a lip-sync test: same person,
+    sentence and emotion, another moment)."""
+
+    data: JeanData
+    n_neg: int = 9
+    same_clip_gap: int | None = None
+
+    def __post_init__(self) -> None:
+        d = self.data
+        ident = d.column("identity_id")
+        self._pool_of = {int(i): np.flatnonzero(ident == i) for i in np.unique(ident)}
+        self._ident = ident
+        self._lens = np.array([c["n"] for c in d.clips])[d.clip_of]
+        self._clip_start = np.array([c["start"] for c in d.clips])
+
+    def queries(self, rng, n_query: int, mask: np.ndarray | None = None) -> np.ndarray:
+        """Query frames (under `mask`) that have `n_neg` negatives to draw from."""
+        cand = np.flatnonzero(mask) if mask is not None else np.arange(len(self._ident))
+        if self.same_clip_gap is not None:
+            g, t = self.same_clip_gap, self.data.frame
+            far = np.maximum(t - g + 1, 0) + np.maximum(self._lens - t - g, 0)
+            cand = cand[far[cand] >= self.n_neg]
+        return rng.choice(cand, min(n_query, len(cand)), replace=False)
+
+    def negatives(self, rng, i: int) -> np.ndarray:
+        d = self.data
+        if self.same_clip_gap is not None:
+            frames = np.arange(self._lens[i])
+            far = frames[np.abs(frames - d.frame[i]) >= self.same_clip_gap]
+            pool = self._clip_start[d.clip_of[i]] + far
+        else:
+            pool = self._pool_of[int(self._ident[i])]
+            pool = pool[d.clip_of[pool] != d.clip_of[i]]
+        return rng.choice(pool, self.n_neg, replace=False)
+
+
 def retrieval_top1(
     audio_codes: np.ndarray,
     mouth_codes: np.ndarray,
@@ -522,22 +562,21 @@ def retrieval_top1(
     n_query: int = 3000,
     seed: int = 0,
     mask: np.ndarray | None = None,
+    same_clip_gap: int | None = None,
 ) -> float:
     """Audio → lip retrieval: cosine of each query frame's audio code with its own mouth code
-    and with `n_neg` mouth codes of the same identity from other clips; top-1 accuracy."""
+    and with `n_neg` mouth codes of the same identity (from its other clips, or with
+    `same_clip_gap` from the query's own clip: `NegativeSampler`); top-1 accuracy."""
     rng = np.random.default_rng(seed)
-    ident = data.column("identity_id")
-    pool_of = {int(i): np.flatnonzero(ident == i) for i in np.unique(ident)}
-    cand_q = np.flatnonzero(mask) if mask is not None else np.arange(len(ident))
-    q = rng.choice(cand_q, min(n_query, len(cand_q)), replace=False)
+    sampler = NegativeSampler(data, n_neg, same_clip_gap)
+    q = sampler.queries(rng, n_query, mask)
+    if len(q) == 0:
+        return float("nan")  # no frame has n_neg negatives under this protocol
     a = audio_codes / np.linalg.norm(audio_codes, axis=1, keepdims=True)
     m = mouth_codes / np.linalg.norm(mouth_codes, axis=1, keepdims=True)
     hits = 0
     for i in q:
-        pool = pool_of[int(ident[i])]
-        pool = pool[data.clip_of[pool] != data.clip_of[i]]
-        neg = rng.choice(pool, n_neg, replace=False)
-        sims = m[np.r_[i, neg]] @ a[i]
+        sims = m[np.r_[i, sampler.negatives(rng, i)]] @ a[i]
         hits += int(np.argmax(sims) == 0)
     return hits / len(q)
 
@@ -548,6 +587,7 @@ def viseme_oracle_top1(
     n_query: int = 3000,
     seed: int = 0,
     also: tuple[str, ...] = (),
+    same_clip_gap: int | None = None,
 ) -> float:
     """The retrieval task solved by an oracle that knows each frame's viseme (and the clip
     fields named in `also`, e.g. "emotion") and nothing else: candidates that match the query
@@ -555,15 +595,14 @@ def viseme_oracle_top1(
     negatives)). Many negatives share the positive's viseme (silence above all), so this
     bounds what frame-level retrieval can reach from that knowledge alone."""
     rng = np.random.default_rng(seed)
-    ident = data.column("identity_id")
+    sampler = NegativeSampler(data, n_neg, same_clip_gap)
     fields = [data.column(k) for k in also]
-    pool_of = {int(i): np.flatnonzero(ident == i) for i in np.unique(ident)}
-    q = rng.choice(len(ident), min(n_query, len(ident)), replace=False)
     total = 0.0
+    q = sampler.queries(rng, n_query)
+    if len(q) == 0:
+        return float("nan")
     for i in q:
-        pool = pool_of[int(ident[i])]
-        pool = pool[data.clip_of[pool] != data.clip_of[i]]
-        neg = rng.choice(pool, n_neg, replace=False)
+        neg = sampler.negatives(rng, i)
         same = data.viseme[neg] == data.viseme[i]
         for column in fields:
             same &= column[neg] == column[i]

@@ -213,6 +213,40 @@ def test_viseme_oracle_bounds_frame_retrieval():
     assert shared < with_emotion <= 1.0  # the tiny corpus has neutral and happy clips
 
 
+def test_negative_sampler_draws_from_the_protocol_it_names():
+    """Bar protocol: the same identity's other clips; lip-sync protocol: the query's own clip,
+    at least `same_clip_gap` frames away. Codes that match only their own frame retrieve
+    perfectly under both; codes unrelated to the mouth retrieve near chance (1 in 10)."""
+    from studio.train.jean import NegativeSampler, retrieval_top1
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    ident = data.column("identity_id")
+    rng = np.random.default_rng(0)
+    other = NegativeSampler(data, 9)
+    for i in other.queries(rng, 50):
+        neg = other.negatives(rng, i)
+        assert (ident[neg] == ident[i]).all() and (data.clip_of[neg] != data.clip_of[i]).all()
+    own = NegativeSampler(data, 9, same_clip_gap=4)
+    for i in own.queries(rng, 50):
+        neg = own.negatives(rng, i)
+        assert (data.clip_of[neg] == data.clip_of[i]).all()
+        assert (np.abs(data.frame[neg] - data.frame[i]) >= 4).all()
+    mouth = rng.standard_normal((len(ident), 16))
+    for gap in (None, 4):
+        exact = retrieval_top1(
+            mouth + 0.01 * rng.standard_normal(mouth.shape),
+            mouth,
+            data,
+            n_query=200,
+            same_clip_gap=gap,
+        )
+        unrelated = retrieval_top1(
+            rng.standard_normal(mouth.shape), mouth, data, n_query=200, same_clip_gap=gap
+        )
+        assert exact == 1.0 and unrelated < 0.25
+
+
 def _card(command: str, build: dict, viseme_from_lip: float) -> dict:
     return {
         "name": "jean",
@@ -312,6 +346,8 @@ def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
         "audio_lip_top1",
         "audio_lip_top1_viseme_oracle",
         "audio_lip_top1_viseme_emotion_oracle",
+        "audio_lip_top1_same_clip",
+        "audio_lip_top1_same_clip_viseme_oracle",
         "viseme_from_audio",
         "emotion_from_audio",
         "knn5_emotion",
