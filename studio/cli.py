@@ -28,21 +28,25 @@ def _cmd_track(args: argparse.Namespace) -> None:
 
     if args.backend not in BACKENDS:
         raise StudioError(f"Unknown backend '{args.backend}'; choose one of {', '.join(BACKENDS)}.")
+    if not args.smooth >= 0:  # also refuses nan
+        raise StudioError(f"--smooth is a sigma in frames: 0 (off) or more, not {args.smooth}")
     source_path = Path(args.source)
     bar = (
         None
         if source_path.suffix.lower() in IMAGE_SUFFIXES
         else tqdm(desc="tracking", unit="frame")
     )
-    source = load_face_source(
-        source_path,
-        role="source",
-        backend=args.backend,
-        smooth_sigma=args.smooth,
-        progress=(lambda i: bar.update(1)) if bar is not None else None,
-    )
-    if bar is not None:
-        bar.close()
+    try:
+        source = load_face_source(
+            source_path,
+            role="source",
+            backend=args.backend,
+            smooth_sigma=args.smooth,
+            progress=(lambda i: bar.update(1)) if bar is not None else None,
+        )
+    finally:  # end the bar's line before any error message is printed
+        if bar is not None:
+            bar.close()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     track = source.track

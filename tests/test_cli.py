@@ -66,6 +66,7 @@ def test_bad_inputs_exit_2_with_a_message_and_no_traceback(tmp_path, cat):
         (("track", str(cat_path), "--out", str(tmp_path / "x.npz")), "No face found"),
         (("track", str(empty), "--out", str(tmp_path / "y.npz")), "empty"),
         (("track", str(tmp_path / "missing.mp4"), "--out", str(tmp_path / "z.npz")), "missing"),
+        (("track", str(cat_path), "--out", str(tmp_path / "s.npz"), "--smooth", "-3"), "--smooth"),
         (("speak", "", "--out", str(tmp_path / "e.wav")), "text"),
         (("speak", "hi", "--voice", "martian", "--out", str(tmp_path / "k.wav")), "martian"),
     ]

@@ -213,6 +213,7 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
             test, n_query=nq, same_clip_gap=SAME_CLIP_GAP
         ),
     }
+    m.update(label_mean_ceilings(ctr["mouth"], train, cte["mouth"], test, nq))
     full = code_scores(ctr["expression"], ctr["lip"], train, cte["expression"], cte["lip"], test)
     m.update(full)
     # what the audio code knows: the viseme it should, the emotion the negatives differ in
@@ -251,6 +252,25 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
     if timings:
         m.update(speed(model, cte["expression"], cte["lip"], n=2000 if quick else 5000))
     return m
+
+
+def label_mean_ceilings(mouth_tr, train, mouth_te, test, nq: int) -> dict[str, float]:
+    """Both retrieval protocols scored with a label predictor instead of the audio code: the
+    mean training mouth code of the frame's viseme (alone; or with the visemes 2 frames before
+    and after, the emotion and the intensity) plus the person's mean (`label_mean_top1`)."""
+    from studio.bench.jean_audio import label_mean_top1
+
+    out = {}
+    for protocol, gap in (("", None), ("_same_clip", SAME_CLIP_GAP)):
+        for name, fields, context in (
+            ("viseme", (), 0),
+            ("visemes_t±2_emotion_intensity", ("emotion", "intensity"), 2),
+        ):
+            key = f"audio_lip_top1{protocol}_label_mean_{name}"
+            out[key] = label_mean_top1(
+                train, mouth_tr, test, mouth_te, fields, context, nq, same_clip_gap=gap
+            )
+    return out
 
 
 def over_chance(score: float, chance: float) -> float:
@@ -350,6 +370,10 @@ def headline(m: dict) -> dict[str, float]:
         "audio_lip_top1_viseme_emotion_oracle",
         "audio_lip_top1_same_clip",
         "audio_lip_top1_same_clip_viseme_oracle",
+        "audio_lip_top1_label_mean_viseme",
+        "audio_lip_top1_label_mean_visemes_t±2_emotion_intensity",
+        "audio_lip_top1_same_clip_label_mean_viseme",
+        "audio_lip_top1_same_clip_label_mean_visemes_t±2_emotion_intensity",
         "viseme_from_audio",
         "emotion_from_audio",
         "knn5_emotion",

@@ -207,11 +207,20 @@ def encode(encoder, windows, n: int, conditions=None, chunk: int = 4096) -> np.n
     return torch.cat(parts).numpy()
 
 
-def label_mean_top1(train, mouth_tr, test, mouth_te, fields=(), context: int = 0, nq=3000):
+def label_mean_top1(
+    train,
+    mouth_tr,
+    test,
+    mouth_te,
+    fields=(),
+    context: int = 0,
+    nq=3000,
+    same_clip_gap: int | None = None,
+):
     """Retrieval by the label-mean predictor: the mean training mouth code (minus each training
     person's mean) of the frame's viseme + `fields` (+ the visemes `context` frames before and
     after), plus the test person's own mean mouth code. Unseen label combinations fall back on
-    the person's mean."""
+    the person's mean. `same_clip_gap`: negatives from the query's own clip (`retrieval_top1`)."""
     from studio.train.jean import retrieval_top1
 
     def person_mean(data, codes):
@@ -235,7 +244,7 @@ def label_mean_top1(train, mouth_tr, test, mouth_te, fields=(), context: int = 0
     means = dict(zip(labels, sums / np.bincount(inverse)[:, None], strict=True))
     zero = np.zeros(residual.shape[1])
     predicted = np.stack([means.get(k, zero) for k in k_te]) + person_mean(test, mouth_te)
-    return retrieval_top1(predicted, mouth_te, test, n_query=nq)
+    return retrieval_top1(predicted, mouth_te, test, n_query=nq, same_clip_gap=same_clip_gap)
 
 
 CEILINGS = {

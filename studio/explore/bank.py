@@ -2,7 +2,7 @@
 
     bank = corpus_bank("data/synthtalk-default")        # held-out identities, ≤ 5,000 frames
     bank = bank.concat(user_bank(sources.emotion))        # plus the user's emotion source
-    scores(bank.codes["expression"], bank.labels["emotion"])
+    scores(bank.codes["expression"], bank.labels["emotion"], groups=bank.labels["clip_id"])
 
 The corpus bank is cached on disk (cache/jean/bank_<hash>.npz, np.load without pickles) keyed
 by the checkpoint's sha256, the corpus and the sample size. Without a corpus (a fresh machine,
@@ -67,6 +67,9 @@ class CodeBank:
 
     def point(self, i: int) -> dict:
         """One point's labels as plain Python values."""
+        if not 0 <= i < len(self):
+            last = len(self) - 1
+            raise StudioError(f"No point #{i}; the map has {len(self)} points (#0 … #{last})")
         return {k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self.labels.items()}
 
     def save(self, path: Path) -> None:
@@ -252,11 +255,20 @@ def user_bank(model, source, label: str = "your clip") -> CodeBank:
     )
 
 
-def scores(codes: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 0) -> dict[str, float]:
-    """Cluster scores of codes against labels: k-NN accuracy (5-fold cross-validation) and
-    silhouette (≤ 3,000 samples). NaN rows are ignored."""
+def scores(
+    codes: np.ndarray,
+    labels: np.ndarray,
+    k: int = 5,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+) -> dict[str, float]:
+    """Cluster scores of codes against labels: k-NN accuracy (5-fold cross-validation),
+    silhouette (≤ 3,000 samples) and chance (the most frequent label's share). NaN rows are
+    ignored. With `groups` (e.g. clip ids) no fold holds frames of a group it is scored on:
+    otherwise a frame's nearest neighbours are its own clip's next frames, which share every
+    clip label, and k-NN reads near 1.0 for any of them."""
     from sklearn.metrics import silhouette_score
-    from sklearn.model_selection import cross_val_score
+    from sklearn.model_selection import GroupKFold, cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
 
     codes = np.asarray(codes, np.float32)
@@ -264,22 +276,28 @@ def scores(codes: np.ndarray, labels: np.ndarray, k: int = 5, seed: int = 0) -> 
     ok = np.isfinite(codes).all(1)
     codes, labels = codes[ok], labels[ok]
     classes, counts = np.unique(labels, return_counts=True)
+    nan = float("nan")
     if len(classes) < 2 or len(codes) < 10:
-        return {"knn_accuracy": float("nan"), "silhouette": float("nan")}
-    folds = int(min(5, counts.max()))
-    knn = cross_val_score(
-        KNeighborsClassifier(n_neighbors=k), codes, labels, cv=max(2, folds)
-    ).mean()
+        return {"knn_accuracy": nan, "silhouette": nan, "chance": nan}
+    knn = KNeighborsClassifier(n_neighbors=k)
+    if groups is not None:
+        groups = np.asarray(groups).astype(str)[ok]
+        n_groups = len(np.unique(groups))
+        if n_groups < 2:
+            return {"knn_accuracy": nan, "silhouette": nan, "chance": nan}
+        cv = GroupKFold(n_splits=min(5, n_groups))
+        acc = cross_val_score(knn, codes, labels, cv=cv, groups=groups).mean()
+    else:
+        acc = cross_val_score(knn, codes, labels, cv=max(2, int(min(5, counts.max())))).mean()
     sil = silhouette_score(codes, labels, sample_size=min(3000, len(codes)), random_state=seed)
-    return {"knn_accuracy": float(knn), "silhouette": float(sil)}
+    chance = counts.max() / counts.sum()
+    return {"knn_accuracy": float(acc), "silhouette": float(sil), "chance": float(chance)}
 
 
 def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -> np.ndarray:
     """The video frame behind point i: read from the corpus (SynthTalk) or the user's clip."""
     from studio.synth.corpus import load_clip
 
-    if not 0 <= i < len(bank):
-        raise StudioError(f"No point #{i}; the map has {len(bank)} points")
     p = bank.point(i)
     if p["source"] == "user":
         if user_frames is None:

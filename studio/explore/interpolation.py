@@ -1,7 +1,7 @@
 """Expression interpolation: move JEAN's expression code from one source to another (and past
 them), decode it to blendshapes with the transformer's decoder, render with the SynthTalk rig.
 
-    a = expression_code_of_clip(model, corpus, "id033_s00_happy3")
+    a = expression_code_of_clip(model, corpus, "id033_s06_happy3")
     b = expression_code_of_label(bank, "sad")
     it = Interpolator(model, a, b, lip=rest_lip_code(bank), identity_id=33)
     image, blendshapes = it.frame(0.5)
@@ -173,14 +173,19 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
     if kind == "SynthTalk clip":
         clip_id = (clip_id or "").strip()
         if not clip_id:
-            raise StudioError("Type a SynthTalk clip id, e.g. id033_s00_happy3")
+            raise StudioError("Type a SynthTalk clip id, e.g. id033_s06_happy3, and press Enter")
         if not (Path(corpus) / "manifest.json").exists():  # the shipped bank's frames of it
             bank = corpus_bank(corpus)
             sel = np.asarray(bank.labels["clip_id"]).astype(str) == clip_id
             if not sel.any():
+                import difflib
+
+                known = sorted(set(np.asarray(bank.labels["clip_id"]).astype(str)))
+                close = difflib.get_close_matches(clip_id, known, n=3, cutoff=0.6)
+                hint = f" Did you mean {', '.join(close)}?" if close else ""
                 raise StudioError(
                     f"Clip '{clip_id}' is not in the shipped code bank (held-out identities "
-                    "032–039 only); build the corpus for every clip: "
+                    f"032–039 only).{hint} For every clip, build the corpus: "
                     "python -m studio.synth make --out data/synthtalk-default --preset default"
                 )
             return bank.codes["expression"][sel].mean(0).astype(np.float32)

@@ -70,6 +70,24 @@ def embed(
     return y
 
 
+# Eight emotions, eight hues that stay apart (sad / happy and fear / disgusted must not pair up)
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
+    "#ff9da7", "#bab0ac", "#17becf", "#7f3c8d",
+)  # fmt: skip
+
+
+def describe_point(labels: dict, i: int) -> str:
+    """One point in words (the hover text): its clip, frame and labels."""
+    clip, frame = str(labels["clip_id"][i]), labels["frame"][i]
+    if str(labels["source"][i]) == "user":
+        return f"#{i} your clip '{clip.removeprefix('user:')}', frame {frame}"
+    return (
+        f"#{i} {clip} frame {frame}<br>"
+        f"{labels['emotion'][i]} {labels['intensity'][i]}, identity {labels['identity'][i]}"
+    )
+
+
 def scatter_figure(xy: np.ndarray, labels: dict, colour_by: str, title: str = ""):
     """Plotly scatter of t-SNE points, one trace per colour class; hover names the point
     (#index, clip, frame, emotion, intensity, identity); customdata = the point's index."""
@@ -77,15 +95,9 @@ def scatter_figure(xy: np.ndarray, labels: dict, colour_by: str, title: str = ""
 
     colour = np.asarray(labels[colour_by]).astype(str)
     idx = np.arange(len(xy))
-    hover = np.array(
-        [
-            f"#{i} {labels['clip_id'][i]} frame {labels['frame'][i]}<br>"
-            f"{labels['emotion'][i]} {labels['intensity'][i]}, identity {labels['identity'][i]}"
-            for i in idx
-        ]
-    )
+    hover = np.array([describe_point(labels, i) for i in idx])
     fig = go.Figure()
-    for cls in sorted(set(colour), key=lambda s: (len(s), s)):
+    for n, cls in enumerate(sorted(set(colour), key=lambda s: (len(s), s))):
         sel = colour == cls
         user = np.asarray(labels["source"])[sel] == "user"
         fig.add_scattergl(
@@ -96,7 +108,12 @@ def scatter_figure(xy: np.ndarray, labels: dict, colour_by: str, title: str = ""
             customdata=idx[sel],
             hovertext=hover[sel],
             hoverinfo="text",
-            marker=dict(size=np.where(user, 9, 4), symbol=np.where(user, "diamond", "circle")),
+            marker=dict(
+                size=np.where(user, 10, 6),
+                symbol=np.where(user, "diamond", "circle"),
+                color=PALETTE[n % len(PALETTE)],
+                opacity=0.8,
+            ),
         )
     fig.update_layout(
         title=title,

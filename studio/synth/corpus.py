@@ -318,12 +318,29 @@ def load_manifest(corpus: str | Path) -> dict:
     return json.loads(path.read_text())
 
 
+def unknown_clip_message(corpus: str | Path, clip_id: str) -> str:
+    """Say that a clip id is unknown, and which ids look like it (ids read idNNN_sSS_emotionI:
+    identity, sentence, emotion and intensity)."""
+    import difflib
+
+    try:
+        ids = [c["clip_id"] for c in load_manifest(corpus)["clips"]]
+    except (StudioError, OSError, ValueError, KeyError):
+        ids = []
+    close = difflib.get_close_matches(clip_id, ids, n=3, cutoff=0.6)
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    return (
+        f"Clip '{clip_id}' is not in the corpus at '{corpus}'.{hint} Clip ids read "
+        "idNNN_sSS_<emotion><intensity>, e.g. id033_s06_happy3."
+    )
+
+
 def load_clip(corpus: str | Path, clip_id: str, frames: bool = True) -> ClipData:
     import soundfile as sf
 
     folder = Path(corpus) / "clips" / clip_id
     if not (folder / "labels.json").exists():
-        raise StudioError(f"Clip '{clip_id}' is not in the corpus at '{corpus}'.")
+        raise StudioError(unknown_clip_message(corpus, clip_id))
     meta = json.loads((folder / "labels.json").read_text())
     with np.load(folder / "labels.npz") as z:
         labels = {k: z[k] for k in z.files}

@@ -22,13 +22,15 @@ def build_app() -> gr.Blocks:
     with gr.Blocks(title=TITLE) as app:
         gr.Markdown(INTRO)
         state = gr.State(Sources())
-        with gr.Tab("Sources", id="sources"):
-            build_sources_tab(state)
-        with gr.Tab("Expression interpolation", id="interpolation"):
-            interpolation = build_interpolation_tab(state)
-        with gr.Tab("t-SNE explorer", id="tsne"):
-            build_tsne_tab(state, interpolation)
-        with gr.Tab("Benchmarks", id="benchmarks"):
-            build_benchmarks_tab()
+        with gr.Tabs() as tabs:
+            with gr.Tab("Sources", id="sources"):
+                build_sources_tab(state)
+            with gr.Tab("Expression interpolation", id="interpolation") as interpolation_tab:
+                interpolation = build_interpolation_tab(state)
+            with gr.Tab("t-SNE explorer", id="tsne"):
+                build_tsne_tab(state, interpolation, tabs)
+            with gr.Tab("Benchmarks", id="benchmarks"):
+                build_benchmarks_tab()
+        interpolation_tab.select(**interpolation["render"])  # a face when the tab opens
     app.queue(default_concurrency_limit=2, max_size=32)
     return app

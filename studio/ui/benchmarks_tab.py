@@ -50,36 +50,55 @@ def suite_markdown(suite: str) -> str:
     return "\n".join(lines)
 
 
+RATIO_CAP = 3.0  # the axis stops here: a bar far past it (or a ≤ bar met at ≤ 0) reads "≥ 3×"
+
+
+def bar_ratio(value: float, op: str, threshold: float) -> float:
+    """How far a measured value is from its bar, as a ratio where 1 is exactly on it and more
+    is better: value ÷ bar for ≥ bars, bar ÷ value for ≤ bars (inf when a ≤ bar is met at or
+    below 0, e.g. a leakage probe at or under chance)."""
+    if op == ">=":
+        return value / threshold if threshold else float("inf")
+    return threshold / value if value > 0 else float("inf")
+
+
 def bars_figure(suite: str) -> go.Figure | None:
-    """Measured value over bar threshold for each barred metric (1 = exactly on the bar)."""
+    """Measured value over bar threshold for each barred metric (1 = exactly on the bar),
+    capped at RATIO_CAP so that one bar met by a mile does not flatten the others; each bar
+    is labelled with its measured value and threshold."""
     record = load_record(suite)
     bars = BARS.get(suite, ())
     if record is None or not bars:
         return None
-    names, ratios, colours = [], [], []
+    names, ratios, colours, labels = [], [], [], []
     for bar in bars:
         value = record["metrics"].get(bar.metric)
         if value is None:
             continue
-        ratio = value / bar.threshold if bar.op == ">=" else bar.threshold / max(value, 1e-9)
+        ratio = bar_ratio(value, bar.op, bar.threshold)
         names.append(bar.metric)
-        ratios.append(ratio)
+        ratios.append(min(ratio, RATIO_CAP))
         colours.append("#54a24b" if bar.met(value) else "#e45756")
+        shown = f"{ratio:.2f}×" if ratio < RATIO_CAP else f"≥ {RATIO_CAP:g}×"
+        labels.append(f"{value:.3g} (bar {bar.op} {bar.threshold:g}): {shown}")
     fig = go.Figure(
         go.Bar(
             x=ratios,
             y=names,
             orientation="h",
             marker_color=colours,
-            hovertemplate="%{y}: %{x:.2f}× the bar<extra></extra>",
+            text=labels,
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
     fig.add_vline(x=1.0, line_dash="dash", line_color="gray")
     fig.update_layout(
-        title=f"{suite}: measured ÷ bar (≥ 1 meets it)",
-        height=320,
+        title=f"{suite}: measured ÷ bar (≥ 1 meets it; capped at {RATIO_CAP:g}×)",
+        height=max(240, 60 + 32 * len(names)),
         template="plotly_white",
-        margin=dict(l=220, r=20, t=40, b=40),
+        margin=dict(l=260, r=20, t=40, b=40),
+        xaxis=dict(range=[0, RATIO_CAP * 1.02]),
     )
     return fig
 
@@ -102,11 +121,17 @@ def build_benchmarks_tab() -> None:
     )
     suite = gr.Dropdown(suites, value=suites[0], label="Suite", elem_id="bench-suite")
     table = gr.Markdown(suite_markdown(suites[0]), elem_id="bench-table")
-    plot = gr.Plot(bars_figure(suites[0]), label="Bars", elem_id="bench-plot")
+    first = bars_figure(suites[0])
+    plot = gr.Plot(first, label="Bars", elem_id="bench-plot", visible=first is not None)
     with gr.Accordion("The papers' own tables (from the digests)", open=False):
         papers = gr.Markdown(papers_markdown(suites[0]))
+
+    def show(s: str):
+        fig = bars_figure(s)  # suites without bars: no empty plot box
+        return suite_markdown(s), gr.Plot(fig, visible=fig is not None), papers_markdown(s)
+
     suite.change(
-        lambda s: (suite_markdown(s), bars_figure(s), papers_markdown(s)),
+        show,
         [suite],
         [table, plot, papers],
     )

@@ -41,7 +41,9 @@ def _source_picker(side: str, kind: str, label: str):
             list(EMOTIONS), value=label, label="emotion label", elem_id=f"interp-label-{side}"
         )
         clip = gr.Textbox(
-            label="SynthTalk clip id", placeholder="id033_s00_happy3", elem_id=f"interp-clip-{side}"
+            label="SynthTalk clip id (Enter to apply)",
+            placeholder="id033_s06_happy3",
+            elem_id=f"interp-clip-{side}",
         )
     return k, lab, clip
 
@@ -80,6 +82,9 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     @user_errors
     def render(ka, la, ca, kb, lb, cb, ident, sources, alpha):
+        waiting = _waiting_for_clip_id(ka, ca, kb, cb)
+        if waiting:  # a kind just switched to "SynthTalk clip": a hint, not an error pop-up
+            return gr.update(), gr.update(), waiting
         interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources)
         img, bs = interp.frame(float(alpha))
         return img, blendshape_bars(bs, f"Decoded blendshapes, α = {alpha:.2f}"), ""
@@ -99,10 +104,29 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     events = dict(fn=render, inputs=[*inputs, alpha], outputs=[image, bars, note])
     alpha.change(trigger_mode="always_last", **events)
-    for comp in (ka, la, ca, kb, lb, cb, ident):
+    for comp in (ka, la, kb, lb, ident):
         comp.change(**events)
+    for clip in (ca, cb):  # not on every keystroke: a half-typed id is not an error
+        clip.submit(**events)
+        clip.blur(**events)
     strip_btn.click(make_strip, inputs=inputs, outputs=[strip, gif, mp4])
-    return {"kind_a": ka, "label_a": la, "clip_a": ca, "kind_b": kb, "label_b": lb, "clip_b": cb}
+    return {
+        "kind_a": ka,
+        "label_a": la,
+        "clip_a": ca,
+        "kind_b": kb,
+        "label_b": lb,
+        "clip_b": cb,
+        "render": events,
+    }
+
+
+def _waiting_for_clip_id(ka: str, ca: str, kb: str, cb: str) -> str:
+    """A hint when a side asks for a SynthTalk clip whose id is not typed yet, else ""."""
+    for side, kind, clip in (("A", ka, ca), ("B", kb, cb)):
+        if kind == "SynthTalk clip" and not (clip or "").strip():
+            return f"Type a SynthTalk clip id for source {side} (e.g. id033_s06_happy3) + Enter."
+    return ""
 
 
 __all__ = ["build_interpolation_tab", "StudioError"]

@@ -74,6 +74,13 @@ def _status(sources: Sources) -> str:
     return "\n".join(rows)
 
 
+def _upload_path(upload) -> str | None:
+    """The file path of an upload, given raw (`preprocess=False`: a FileData dict) or as a path."""
+    if isinstance(upload, dict):
+        return upload.get("path")
+    return getattr(upload, "path", upload)
+
+
 def build_sources_tab(state: gr.State) -> None:
     """Lay out the tab inside an open `gr.Blocks` and wire its events to `state` (a `Sources`)."""
     gr.Markdown(
@@ -135,7 +142,8 @@ def build_sources_tab(state: gr.State) -> None:
     audio_plot = gr.Plot(label="Audio", elem_id="audio-plot")
     view_outputs = [overlay, frame, blend_plot, pose_plot]
 
-    def load_face(path, sources: Sources, label: str, progress=gr.Progress()):
+    def load_face(upload, sources: Sources, label: str, progress=gr.Progress()):
+        path = _upload_path(upload)
         if not path:
             return (sources, _status(sources), gr.update(), *[gr.update()] * 4)
         role = ROLES[label]
@@ -163,6 +171,9 @@ def build_sources_tab(state: gr.State) -> None:
             [component, state],
             face_outputs,
             concurrency_limit=2,
+            # the raw upload: Gradio's own image decoding would fail on a corrupt file with
+            # no message; `load_face_source` reads it and says what is wrong
+            preprocess=False,
         )
 
     @user_errors

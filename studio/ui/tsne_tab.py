@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from studio.errors import StudioError
 from studio.explore.bank import corpus_bank, point_frame, scores, user_bank
-from studio.explore.tsne import embed, scatter_figure
+from studio.explore.tsne import describe_point, embed, scatter_figure
 from studio.ui.errors import user_errors
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
@@ -43,8 +44,41 @@ def _bank(sources, include_user: bool, n_points: int):
     return bank
 
 
-def build_tsne_tab(state: gr.State, interpolation: dict | None = None) -> None:
-    """Lay out the tab; `interpolation` = the pickers `build_interpolation_tab` returned."""
+def _user_name(sources) -> str | None:
+    return sources.emotion.name if sources is not None and sources.emotion is not None else None
+
+
+def _map_bank(shown: dict | None, n_points, user, sources):
+    """The bank behind the map on screen (`shown`: what `compute` drew it from), so a click
+    reads the point that was drawn even after the sliders moved; before any map, the
+    sliders' bank."""
+    if shown is None:
+        return _bank(sources, user, n_points)
+    if shown["user"] and _user_name(sources) != shown["user"]:
+        raise StudioError("The emotion source changed since this map was drawn: compute it again")
+    return _bank(sources, bool(shown["user"]), shown["n_points"])
+
+
+def _scores_markdown(bank, code: str) -> str:
+    """k-NN accuracy (folds by clip: a frame's own clip never votes), silhouette and chance."""
+    rows = [
+        "| labels | 5-NN acc. (other clips) | chance | silhouette |",
+        "|---|---|---|---|",
+    ]
+    clips = bank.labels["clip_id"]
+    for by in ("emotion", "identity", "sentence"):
+        s = scores(bank.codes[code], bank.labels[by], groups=clips)
+        rows.append(
+            f"| {by} | {s['knn_accuracy']:.3f} | {s['chance']:.3f} | {s['silhouette']:.3f} |"
+        )
+    return "\n".join(rows)
+
+
+def build_tsne_tab(
+    state: gr.State, interpolation: dict | None = None, tabs: gr.Tabs | None = None
+) -> None:
+    """Lay out the tab; `interpolation` = the pickers `build_interpolation_tab` returned,
+    `tabs` = the app's tabs (sending a point opens the interpolation tab)."""
     gr.Markdown(
         "JEAN's per-frame codes of the **held-out SynthTalk identities** (and your emotion "
         "source, as diamonds) on a t-SNE map (PCA to 30 dims first; cached by content). "
@@ -62,6 +96,7 @@ def build_tsne_tab(state: gr.State, interpolation: dict | None = None) -> None:
         n_points = gr.Slider(500, 5000, value=2000, step=500, label="points", elem_id="tsne-points")
         user = gr.Checkbox(True, label="include my emotion source", elem_id="tsne-user")
     run = gr.Button("Compute map", variant="primary", elem_id="tsne-run")
+    shown = gr.State(None)  # what the map on screen was drawn from
     with gr.Row():
         with gr.Column(scale=3):
             plot = gr.Plot(label="t-SNE", elem_id="tsne-plot")
@@ -83,46 +118,43 @@ def build_tsne_tab(state: gr.State, interpolation: dict | None = None) -> None:
         xy = embed(bank.codes[code], perplexity=float(perplexity))
         seconds = time.time() - t0
         fig = scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
-        rows = ["| labels | 5-NN acc. | silhouette |", "|---|---|---|"]
-        for by in ("emotion", "identity", "sentence"):
-            s = scores(bank.codes[code], bank.labels[by])
-            rows.append(f"| {by} | {s['knn_accuracy']:.3f} | {s['silhouette']:.3f} |")
-        rows.append(f"\nt-SNE: {seconds:.1f} s (cached after the first time)")
-        return fig, "\n".join(rows)
+        table = _scores_markdown(bank, code)
+        drawn = {"n_points": int(n_points), "user": _user_name(sources) if user else None}
+        return fig, f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time)", drawn
 
     @user_errors
-    def show_point(i, n_points, user, sources):
+    def show_point(i, shown, n_points, user, sources):
         if i is None:
             return None, ""
-        bank = _bank(sources, user, n_points)
-        frames = (
-            sources.emotion.frames if sources is not None and sources.emotion is not None else None
-        )
-        p = bank.point(int(i))
-        text = (
-            f"**#{int(i)}** `{p['clip_id']}` frame {p['frame']}: {p['emotion']} "
-            f"{p['intensity']}, identity {p['identity']}"
-        )
-        return point_frame(bank, int(i), frames), text
+        bank = _map_bank(shown, n_points, user, sources)
+        frames = sources.emotion.frames if _user_name(sources) else None
+        return point_frame(bank, int(i), frames), f"**{describe_point(bank.labels, int(i))}**"
 
-    def send(i, n_points, user, sources):
-        bank = _bank(sources, user, n_points)
-        p = bank.point(int(i))
+    def send(i, shown, n_points, user, sources):
+        if i is None:
+            raise StudioError("Click a point of the map (or type its #) first")
+        p = _map_bank(shown, n_points, user, sources).point(int(i))
+        opened = [gr.Tabs(selected="interpolation")] if tabs is not None else []
         if p["source"] == "user":
-            return "my emotion source", gr.update(), gr.update()
-        return "SynthTalk clip", gr.update(), p["clip_id"]
+            return "my emotion source", gr.update(), gr.update(), *opened
+        return "SynthTalk clip", gr.update(), p["clip_id"], *opened
 
     inputs = [code, colour, perplexity, n_points, user, state]
-    run.click(compute, inputs=inputs, outputs=[plot, score]).then(None, js=CLICK_JS)
-    show.click(show_point, inputs=[point, n_points, user, state], outputs=[frame, info])
+    outputs = [plot, score, shown]
+    run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
+    # recolouring reuses the cached embedding: no need to press "Compute map" again
+    colour.change(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
+    where = [point, shown, n_points, user, state]
+    show.click(show_point, inputs=where, outputs=[frame, info])
     if interpolation:
         for btn, side in ((send_a, "a"), (send_b, "b")):
             btn.click(
                 user_errors(send),
-                inputs=[point, n_points, user, state],
+                inputs=where,
                 outputs=[
                     interpolation[f"kind_{side}"],
                     interpolation[f"label_{side}"],
                     interpolation[f"clip_{side}"],
+                    *([tabs] if tabs is not None else []),
                 ],
-            )
+            ).success(**interpolation["render"])

@@ -48,6 +48,39 @@ def test_cluster_scores_tell_clusters_from_noise():
     assert bad["knn_accuracy"] < 0.6 and bad["silhouette"] < 0.1
 
 
+def test_grouped_knn_does_not_let_a_clip_vote_for_itself():
+    """Frames of one clip sit next to each other in code space; scored with folds that keep a
+    clip's frames together, a label that only the clip shares (nothing in the codes but the
+    clip) falls to chance instead of reading 1.0."""
+    rng = np.random.default_rng(0)
+    n_clips, per_clip = 40, 12
+    clip = np.repeat(np.arange(n_clips), per_clip)
+    centres = rng.normal(0, 5, (n_clips, 16))
+    codes = (centres[clip] + rng.normal(0, 0.1, (len(clip), 16))).astype(np.float32)
+    label = rng.integers(0, 4, n_clips)[clip]  # a random label per clip
+    order = rng.permutation(len(clip))  # a bank's frames need not come clip by clip
+    clip, codes, label = clip[order], codes[order], label[order]
+    frames_pooled = scores(codes, label)
+    by_clip = scores(codes, label, groups=clip)
+    assert frames_pooled["knn_accuracy"] > 0.95
+    assert by_clip["knn_accuracy"] < 0.5
+    counts = np.bincount(label)
+    assert by_clip["chance"] == pytest.approx(counts.max() / counts.sum())
+
+
+def test_a_point_outside_the_bank_is_a_clear_error():
+    from studio.explore.bank import CodeBank
+
+    bank = CodeBank(
+        {"expression": np.zeros((3, 4), np.float32)},
+        {"frame": np.arange(3), "clip_id": np.array(["a", "a", "b"])},
+    )
+    assert bank.point(2)["clip_id"] == "b"
+    for bad in (3, 99999, -1):
+        with pytest.raises(StudioError, match="the map has 3 points"):
+            bank.point(bad)
+
+
 def test_interpolation_hits_the_end_points_and_extrapolates():
     a, b = np.zeros(64, np.float32), np.ones(64, np.float32)
     assert np.allclose(interpolate(a, b, 0), a) and np.allclose(interpolate(a, b, 1), b)

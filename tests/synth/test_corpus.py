@@ -52,6 +52,15 @@ def test_clip_arrays_are_aligned(tiny_corpus):
             assert clip.meta["frame_phoneme"][t] == event["symbol"]
 
 
+def test_a_mistyped_clip_id_is_answered_with_the_ids_it_resembles(tiny_corpus):
+    real = load_manifest(tiny_corpus)["clips"][1]["clip_id"]
+    typo = real[:-1] + ("9" if real[-1] != "9" else "8")
+    with pytest.raises(StudioError, match="not in the corpus") as err:
+        load_clip(tiny_corpus, typo)
+    assert f"Did you mean {real}" in str(err.value) or real in str(err.value)
+    assert "idNNN_sSS_" in str(err.value)
+
+
 def test_audio_is_16k_and_frames_lossless(tiny_corpus):
     entry = load_manifest(tiny_corpus)["clips"][0]
     folder = tiny_corpus / "clips" / entry["clip_id"]

@@ -43,6 +43,31 @@ def test_table_marks_bars_and_leaves_per_item_details_to_the_json(monkeypatch):
     assert abs(bars["silhouette_emotion"] - 0.2 / 0.3) < 1e-9
 
 
+def test_bar_figure_caps_ratios_so_one_bar_cannot_flatten_the_rest(monkeypatch):
+    """A ≤ bar met at or below zero (a leakage probe under chance) has an infinite ratio; a
+    bar met by a mile a huge one: both are drawn at the cap and labelled with their values."""
+    from studio.ui import benchmarks_tab
+
+    record = _record(
+        {
+            "audio_lip_top1": 0.287,
+            "viseme_from_expression_above_chance": -0.025,
+            "tsne_5000_seconds": 0.001,
+        }
+    )
+    monkeypatch.setattr(benchmarks_tab, "load_record", lambda suite: record)
+    fig = benchmarks_tab.bars_figure("jean")
+    bars = dict(zip(fig.data[0].y, fig.data[0].x, strict=True))
+    labels = dict(zip(fig.data[0].y, fig.data[0].text, strict=True))
+    cap = benchmarks_tab.RATIO_CAP
+    assert bars["viseme_from_expression_above_chance"] == cap
+    assert bars["tsne_5000_seconds"] == cap
+    assert abs(bars["audio_lip_top1"] - 0.287 / 0.80) < 1e-9
+    assert "-0.025" in labels["viseme_from_expression_above_chance"]
+    assert "0.287 (bar >= 0.8)" in labels["audio_lip_top1"]
+    assert max(fig.layout.xaxis.range) < 2 * cap
+
+
 def test_missing_record_says_which_command_writes_it(monkeypatch):
     from studio.ui import benchmarks_tab
 

@@ -79,12 +79,37 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
     )
     page.wait_for_selector("#tsne-frame img", timeout=60_000)
     page.wait_for_selector("#tsne-point-info >> text=#5")
+    # the points slider moves after the map is drawn: a click still reads the drawn map
+    _set_slider(page, "tsne-points", 3000)
+    page.evaluate(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " p.emit('plotly_click', {points: [{customdata: 999}]}); }"
+    )
+    page.wait_for_selector("#tsne-point-info >> text=#999")
+    shown = page.locator("#tsne-point-info").inner_text()
+    # sending opens the interpolation tab with the clip, and no error pops up on the way
     page.locator("#tsne-send-b").click()
-    page.get_by_role("tab", name="Expression interpolation").click()
     page.wait_for_function(
         "() => document.querySelector('#interp-clip-B textarea, #interp-clip-B input').value"
         ".startsWith('id')"
     )
     page.wait_for_selector("#interp-image img", timeout=60_000)
+    clip = page.evaluate(
+        "() => document.querySelector('#interp-clip-B textarea, #interp-clip-B input').value"
+    )
+    assert clip in shown  # the point the map showed, not one of a 3,000-point bank
+    assert page.get_by_text("Type a SynthTalk clip id").count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "jean_tsne.png"), full_page=True)
+
+
+def test_a_clip_id_is_checked_when_entered_not_while_typed(page):
+    page.get_by_role("tab", name="Expression interpolation").click()
+    page.locator("#interp-kind-A label", has_text="SynthTalk clip").click()
+    page.wait_for_selector("#interp-note >> text=Type a SynthTalk clip id for source A")
+    box = page.locator("#interp-clip-A textarea, #interp-clip-A input").first
+    box.press_sequentially("id033_s06_happy9", delay=30)
+    page.wait_for_timeout(1500)
+    assert page.get_by_text("is not in the").count() == 0  # no pop-up per keystroke
+    box.press("Enter")
+    page.wait_for_selector("text=is not in the", timeout=30_000)

@@ -61,6 +61,18 @@ def test_a_cat_gets_a_clear_message_and_keeps_the_loaded_face(page, tmp_path):
     assert page.locator("#sources-status >> text=portrait.jpg").count() == 1
 
 
+def test_a_corrupt_image_gets_a_clear_message(page, tmp_path):
+    """Random bytes named .png: the studio's own reader says what is wrong (Gradio's image
+    decoding, which would fail with a bare "Error" badge, is skipped)."""
+    _upload(page, "identity-image", ROOT / "assets" / "portrait.jpg")
+    page.wait_for_selector("#sources-status >> text=portrait.jpg")
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(np.random.default_rng(0).bytes(4096))
+    _upload(page, "identity-image", corrupt)
+    page.wait_for_selector("text=not a PNG, JPEG", timeout=60_000)
+    assert page.locator("#sources-status >> text=portrait.jpg").count() == 1
+
+
 def test_a_pose_video_is_tracked_with_a_frame_slider(page, portrait_clip):
     _upload(page, "pose-video", portrait_clip)
     page.wait_for_selector("#sources-status >> text=25 frame(s), face in 25")
