@@ -18,6 +18,7 @@ SUITES = {
     "jean-per-identity": "studio.bench.jean_per_identity",
     "jean-audio": "studio.bench.jean_audio",
     "jean-audio-emotion": "studio.bench.jean_audio_emotion",
+    "jean-audio-negatives": "studio.bench.jean_audio_negatives",
 }
 
 

@@ -270,12 +270,17 @@ def audio_batches(
     negatives: int,
     windows=None,
     conditions: np.ndarray | None = None,
+    same_clip_fraction: float = 0.0,
+    same_clip_gap: int = 5,
 ):
     """Anchor frame (its frozen mouth code), its audio window, `negatives` audio windows of the
     same identity from other clips, and random windows of other speakers (for mixing).
     `windows(idx)` → float32 (len(idx), T, 80) audio inputs of frames idx; default: data.mel.
     `conditions` (N, k): a per-frame vector given to the encoder beside the window ("cond",
-    positives then negatives; only the jean-audio bench's conditioned variants use it)."""
+    positives then negatives; only the jean-audio bench's conditioned variants use it).
+    `same_clip_fraction`: each negative is instead, with this probability, the anchor's own
+    clip at least `same_clip_gap` frames away (same voice, sentence and emotion: only the
+    mouth differs; the paper's negative is always another clip, fraction 0)."""
     if windows is None:
 
         def windows(idx):
@@ -286,6 +291,18 @@ def audio_batches(
     for i, v in enumerate(ident):
         by_id[int(v)].append(i)
     by_id = {k: np.array(v) for k, v in by_id.items()}
+
+    starts = np.array([c["start"] for c in data.clips])[data.clip_of]
+    lengths = np.array([c["n"] for c in data.clips])[data.clip_of]
+
+    def own_clip_frames(idx: np.ndarray, rng) -> np.ndarray:
+        """A frame of each anchor's clip >= same_clip_gap frames away (-1 if none)."""
+        t, n = data.frame[idx], lengths[idx]
+        before = np.maximum(t - same_clip_gap + 1, 0)  # frames 0 .. t - gap
+        after = np.maximum(n - t - same_clip_gap, 0)  # frames t + gap .. n - 1
+        pick = np.floor(rng.random(len(idx)) * np.maximum(before + after, 1)).astype(np.int64)
+        frame = np.where(pick < before, pick, t + same_clip_gap + pick - before)
+        return np.where(before + after > 0, starts[idx] + frame, -1)
 
     def get_batch(step, rng, rank, world):
         b = batch_size // world
@@ -298,6 +315,10 @@ def audio_batches(
             if len(cand) < negatives:
                 cand = pool[rng.integers(0, len(pool), negatives)]
             neg[r] = cand[:negatives]
+        if same_clip_fraction > 0:
+            own = own_clip_frames(np.repeat(idx, negatives), rng).reshape(b, negatives)
+            swap = (rng.random((b, negatives)) < same_clip_fraction) & (own >= 0)
+            neg = np.where(swap, own, neg)
         others = rng.integers(0, len(ident), b * (1 + negatives))
         batch = {
             "mouth": torch.as_tensor(mouth_codes[idx]),

@@ -16,6 +16,7 @@ SUITE_PAPERS = {
     "jean_per_identity": ["JEAN"],
     "jean_audio": ["JEAN"],
     "jean_audio_emotion": ["JEAN"],
+    "jean_audio_negatives": ["JEAN"],
 }
 
 

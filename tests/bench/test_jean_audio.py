@@ -154,6 +154,32 @@ def test_batches_carry_the_conditions_of_their_positives_then_negatives():
     assert "cond" not in audio_batches(data, frame_id, 16, 2)(0, np.random.default_rng(0), 0, 1)
 
 
+@pytest.mark.parametrize("fraction", [0.0, 0.5, 1.0])
+def test_own_clip_negatives_come_from_the_anchors_clip_far_enough_away(fraction):
+    """same_clip_fraction: that share of the negatives is the anchor's own clip, >= gap
+    frames away; the rest are the paper's (the same person, another clip)."""
+    from studio.train.jean import audio_batches
+    from tests.explore.jean_tiny import tiny_jean
+
+    _, _, data, _, _ = tiny_jean()
+    n = len(data.viseme)
+    frame_id = np.arange(n, dtype=np.float32)[:, None]
+    batches = audio_batches(
+        data, frame_id, 256, 2, conditions=frame_id, same_clip_fraction=fraction, same_clip_gap=4
+    )
+    batch = batches(0, np.random.default_rng(0), 0, 1)
+    anchors = batch["mouth"][:, 0].numpy().astype(int)
+    negatives = batch["cond"][256:, 0].numpy().astype(int).reshape(256, 2)
+    ident = data.column("identity_id")
+    assert (ident[negatives] == ident[anchors][:, None]).all()
+    own = data.clip_of[negatives] == data.clip_of[anchors][:, None]
+    gap = np.abs(data.frame[negatives] - data.frame[anchors][:, None])
+    if fraction == 1.0:  # (the paper's sampler falls back on any frame of the person when
+        assert own.all() and (gap >= 4).all()  # its draws all hit the anchor's clip: tiny data)
+    share = own.mean()
+    assert fraction <= share < fraction + 0.15, share
+
+
 def test_a_conditioned_variant_trains_and_its_code_depends_on_the_condition(tmp_path):
     from studio.bench.jean_audio import AudioVariant, conditions_of, encode, train_variant
     from tests.explore.jean_tiny import tiny_jean

@@ -82,7 +82,13 @@ def test_missing_record_says_which_command_writes_it(monkeypatch):
 def test_jean_suites_show_the_jean_paper_tables_only():
     from studio.ui.benchmarks_tab import papers_markdown
 
-    for suite in ("jean", "jean_per_identity", "jean_audio", "jean_audio_emotion"):
+    for suite in (
+        "jean",
+        "jean_per_identity",
+        "jean_audio",
+        "jean_audio_emotion",
+        "jean_audio_negatives",
+    ):
         text = papers_markdown(suite)
         assert "**JEAN**" in text and "Table 2" in text
         assert "SPEAK / IRFD" not in text

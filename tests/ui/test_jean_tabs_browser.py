@@ -89,9 +89,9 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
     shown = page.locator("#tsne-point-info").inner_text()
     # sending opens the interpolation tab with the clip, and no error pops up on the way
     page.locator("#tsne-send-b").click()
-    page.wait_for_function(
-        "() => document.querySelector('#interp-clip-B textarea, #interp-clip-B input').value"
-        ".startsWith('id')"
+    page.wait_for_function(  # the tab opens by itself: the box appears, then fills
+        "() => { const e = document.querySelector('#interp-clip-B textarea, #interp-clip-B input');"
+        " return e && e.value.startsWith('id'); }"
     )
     page.wait_for_selector("#interp-image img", timeout=60_000)
     clip = page.evaluate(
