@@ -120,6 +120,20 @@ def load_face_source(
     )
 
 
+def playable_preview(path: str | Path, source: FaceSource) -> Path | None:
+    """For a video a browser cannot play as uploaded (e.g. OpenCV's default mp4v), an H.264
+    copy of the loaded frames with their sound, so the upload box shows what was tracked;
+    None for images and playable videos."""
+    import tempfile
+
+    from studio.media.video import browser_playable, write_video
+
+    if source.is_image or browser_playable(path):
+        return None
+    out = Path(tempfile.mkdtemp(prefix="studio_preview_")) / f"{Path(path).stem}.mp4"
+    return write_video(out, source.frames, fps=source.fps, audio=source.audio)
+
+
 def _provides(backend: str) -> tuple[str, ...]:
     from studio.face.tracker import MEDIAPIPE_PROVIDES
 

@@ -294,6 +294,15 @@ def scores(
     return {"knn_accuracy": float(acc), "silhouette": float(sil), "chance": float(chance)}
 
 
+SCORED_LABELS = ("emotion", "identity", "sentence")
+
+
+def label_scores(bank: CodeBank, code: str) -> dict[str, dict[str, float]]:
+    """`scores` of one code against each clip label, folds by clip (the t-SNE tab's table)."""
+    clips = bank.labels["clip_id"]
+    return {by: scores(bank.codes[code], bank.labels[by], groups=clips) for by in SCORED_LABELS}
+
+
 def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -> np.ndarray:
     """The video frame behind point i: read from the corpus (SynthTalk) or the user's clip."""
     from studio.synth.corpus import load_clip

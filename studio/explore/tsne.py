@@ -70,7 +70,7 @@ def embed(
     return y
 
 
-# Eight emotions, eight hues that stay apart (sad / happy and fear / disgusted must not pair up)
+# Hues that stay apart (the 8 emotions first: sad / happy and fear / disgusted must not pair up)
 PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
     "#ff9da7", "#bab0ac", "#17becf", "#7f3c8d",

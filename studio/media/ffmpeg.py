@@ -81,6 +81,7 @@ class StreamInfo:
     """What the container header says. Sizes are after rotation (as decoded frames come out)."""
 
     has_video: bool = False
+    video_codec: str = ""  # e.g. "h264", "mpeg4" (OpenCV's mp4v), "vp9"
     width: int = 0
     height: int = 0
     fps: float = 0.0
@@ -127,6 +128,8 @@ def parse_header(stderr: str) -> StreamInfo:
             if not size:
                 continue
             info.has_video = True
+            codec = re.search(r" Video: (\w+)", line)
+            info.video_codec = codec[1] if codec else ""
             info.width, info.height = int(size[1]), int(size[2])
             rate = re.search(r"(\d+(?:\.\d+)?) fps", line) or re.search(
                 r"(\d+(?:\.\d+)?) tbr", line

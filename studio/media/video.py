@@ -76,6 +76,17 @@ def _probe_checked(path: Path) -> StreamInfo:
     return info
 
 
+BROWSER_CODECS = {"h264", "vp8", "vp9", "av1"}  # what a browser's <video> decodes in MP4/WebM
+
+
+def browser_playable(path: str | Path) -> bool:
+    """Whether a browser can show the video as it is (OpenCV's default mp4v cannot be)."""
+    try:
+        return probe(path).video_codec in BROWSER_CODECS
+    except (FFmpegError, OSError, subprocess.SubprocessError):
+        return False
+
+
 def probe_video(path: str | Path) -> dict:
     """Header facts without decoding frames: fps, size (w, h), duration, n_frames, has_audio.
 

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from studio.sources import FaceSource, Sources, load_audio_source, load_face_source, speak_source
+from studio.sources import (
+    FaceSource,
+    Sources,
+    load_audio_source,
+    load_face_source,
+    playable_preview,
+    speak_source,
+)
 from studio.speech import list_voices
 from studio.ui.errors import user_errors
 from studio.ui.figures import audio_figure, blendshape_bars, pose_over_time
@@ -72,6 +79,12 @@ def _status(sources: Sources) -> str:
             found = int(item.track.found.sum())
             rows.append(f"| {label} | {item.name}: {len(item.frames)} frame(s), face in {found} |")
     return "\n".join(rows)
+
+
+def _playable_preview(path: str, source: FaceSource) -> str | dict:
+    """The upload box's new value: a copy the browser can play, or no change."""
+    copy = playable_preview(path, source)
+    return str(copy) if copy is not None else gr.update()
 
 
 def _upload_path(upload) -> str | None:
@@ -145,7 +158,7 @@ def build_sources_tab(state: gr.State) -> None:
     def load_face(upload, sources: Sources, label: str, progress=gr.Progress()):
         path = _upload_path(upload)
         if not path:
-            return (sources, _status(sources), gr.update(), *[gr.update()] * 4)
+            return (sources, _status(sources), gr.update(), *[gr.update()] * 5)
         role = ROLES[label]
 
         def tick(i: int) -> None:
@@ -155,7 +168,8 @@ def build_sources_tab(state: gr.State) -> None:
         for note in source.notes:
             gr.Warning(note)
         sources = dataclasses.replace(sources, **{role: source})
-        return (sources, _status(sources), gr.update(value=label), *_view(source, 0))
+        preview = _playable_preview(path, source)
+        return (sources, _status(sources), gr.update(value=label), *_view(source, 0), preview)
 
     face_outputs = [state, status, show, *view_outputs]
     for component, label in (
@@ -169,7 +183,7 @@ def build_sources_tab(state: gr.State) -> None:
                 lambda p, s, _label=label, progress=gr.Progress(): load_face(p, s, _label, progress)
             ),
             [component, state],
-            face_outputs,
+            [*face_outputs, component],
             concurrency_limit=2,
             # the raw upload: Gradio's own image decoding would fail on a corrupt file with
             # no message; `load_face_source` reads it and says what is wrong

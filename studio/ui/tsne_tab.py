@@ -7,7 +7,7 @@ from __future__ import annotations
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.explore.bank import corpus_bank, point_frame, scores, user_bank
+from studio.explore.bank import corpus_bank, label_scores, point_frame, user_bank
 from studio.explore.tsne import describe_point, embed, scatter_figure
 from studio.ui.errors import user_errors
 
@@ -65,9 +65,7 @@ def _scores_markdown(bank, code: str) -> str:
         "| labels | 5-NN acc. (other clips) | chance | silhouette |",
         "|---|---|---|---|",
     ]
-    clips = bank.labels["clip_id"]
-    for by in ("emotion", "identity", "sentence"):
-        s = scores(bank.codes[code], bank.labels[by], groups=clips)
+    for by, s in label_scores(bank, code).items():
         rows.append(
             f"| {by} | {s['knn_accuracy']:.3f} | {s['chance']:.3f} | {s['silhouette']:.3f} |"
         )

@@ -187,3 +187,20 @@ def test_the_shipped_bank_belongs_to_the_shipped_checkpoint():
     assert bank is not None, "assets/jean_bank.npz is stale: python -m studio.explore ship-bank"
     assert len(bank) == 5000 and set(bank.labels["emotion"]) >= {"neutral", "happy", "sad"}
     assert np.isfinite(bank.blendshapes).all()
+
+
+def test_scores_cli_prints_every_code_against_every_label(tmp_path, capsys):
+    """`python -m studio.explore scores`: 3 codes × 3 labels, from the shipped bank when no
+    corpus is there; the expression code tells the emotion far above chance."""
+    from studio.explore.__main__ import main
+    from studio.explore.bank import SHIPPED_BANK
+
+    if not SHIPPED_BANK.exists():
+        pytest.skip("no shipped bank: python -m studio.explore ship-bank")
+    assert main(["scores", "--corpus", str(tmp_path / "no corpus"), "--points", "800"]) == 2
+    assert main(["scores", "--points", "800"]) == 0
+    rows = [line.split("|")[1:-1] for line in capsys.readouterr().out.splitlines()]
+    rows = {(r[0].strip(), r[1].strip()): [float(x) for x in r[2:]] for r in rows[3:] if r}
+    assert len(rows) == 9
+    knn, chance, _ = rows[("expression", "emotion")]
+    assert knn > 3 * chance
