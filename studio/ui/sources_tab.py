@@ -195,7 +195,14 @@ def build_sources_tab(state: gr.State) -> None:
         return _view(getattr(sources, ROLES[label]), t)
 
     show.change(show_source, [show, frame, state], view_outputs, show_progress="hidden")
-    frame.release(show_source, [show, frame, state], view_outputs, show_progress="hidden")
+    # every user move (drag, arrow keys, a typed number); only the latest is rendered
+    frame.input(
+        show_source,
+        [show, frame, state],
+        view_outputs,
+        show_progress="hidden",
+        trigger_mode="always_last",
+    )
 
     def audio_result(sources: Sources):
         item = sources.audio

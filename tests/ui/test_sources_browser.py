@@ -104,6 +104,20 @@ def test_a_pose_video_is_tracked_with_a_frame_slider(page, portrait_clip):
         "() => document.querySelector('#pose-plot .js-plotly-plot')._fullData.map(d => d.x.length)"
     )
     assert traces[:3] == [25, 25, 25]  # yaw, pitch, roll over the clip
+    # a typed frame number (and an arrow key) shows that frame, not only a mouse drag
+    before = page.evaluate("() => document.querySelector('#overlay img').src")
+    box = page.locator("#frame-slider input[type=number]")
+    box.fill("20")
+    box.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelector('#overlay img').src !== {before!r}", timeout=30_000
+    )
+    after_typed = page.evaluate("() => document.querySelector('#overlay img').src")
+    slider.focus()
+    slider.press("ArrowLeft")
+    page.wait_for_function(
+        f"() => document.querySelector('#overlay img').src !== {after_typed!r}", timeout=30_000
+    )
 
 
 def test_benchmarks_tab_shows_measured_tables(page):
