@@ -56,3 +56,17 @@ def portrait_clip(tmp_path_factory, portrait: np.ndarray) -> Path:
     path = tmp_path_factory.mktemp("clips") / "portrait_clip.mp4"
     write_video(path, frames, fps=25.0, audio=audio)
     return path
+
+
+@pytest.fixture(scope="session")
+def mp4v_clip(tmp_path_factory, portrait: np.ndarray) -> Path:
+    """10 frames written with OpenCV's default MP4 codec (mp4v), which browsers cannot play."""
+    import cv2
+
+    path = tmp_path_factory.mktemp("clips") / "opencv_clip.mp4"
+    size = portrait.shape[1::-1]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 25.0, size)
+    for t in range(10):
+        writer.write(np.ascontiguousarray(np.roll(portrait, 2 * t, axis=1)[:, :, ::-1]))
+    writer.release()
+    return path
