@@ -24,6 +24,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 MAX_SOURCE_SIDE = 512  # frames are tracked and kept at this size: enough for 128-256² models
 MAX_SOURCE_SECONDS = 20.0  # a session keeps the frames in memory
 MAX_AUDIO_SECONDS = 60.0
+SHORT_AUDIO_SECONDS = 0.5  # shorter driving audio is loaded with a note: a few frames only
 
 
 @dataclass
@@ -56,6 +57,7 @@ class AudioSource:
     audio: Audio
     mel: np.ndarray
     speech: Speech | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -147,7 +149,15 @@ def _provides(backend: str) -> tuple[str, ...]:
 def load_audio_source(path: str | Path) -> AudioSource:
     """Read driving audio (any common format, rate and channel count) as 16 kHz mono."""
     audio = read_audio(path, max_seconds=MAX_AUDIO_SECONDS)
-    return AudioSource(name=Path(path).name, audio=audio, mel=log_mel(audio.samples))
+    name = Path(path).name
+    notes = []
+    if audio.duration < SHORT_AUDIO_SECONDS:
+        frames = max(1, round(audio.duration * 25))
+        notes.append(
+            f"'{name}' is only {audio.duration * 1000:.0f} ms long: about {frames} video "
+            "frame(s) of speech at 25 fps."
+        )
+    return AudioSource(name=name, audio=audio, mel=log_mel(audio.samples), notes=notes)
 
 
 def speak_source(text: str, voice: str = "en-us") -> AudioSource:

@@ -56,7 +56,10 @@ def test_audio_sources(tmp_path):
     sf.write(tmp_path / "stereo48k.wav", stereo.astype(np.float32), rate)
     source = load_audio_source(tmp_path / "stereo48k.wav")
     assert source.audio.sample_rate == 16000 and source.audio.samples.ndim == 1
-    assert source.mel.shape == (101, 80)
+    assert source.mel.shape == (101, 80) and not source.notes
+    sf.write(tmp_path / "blip.wav", (0.3 * np.sin(np.arange(800) / 5)).astype(np.float32), 16000)
+    blip = load_audio_source(tmp_path / "blip.wav")  # 50 ms: loaded, with a note
+    assert len(blip.notes) == 1 and "50 ms" in blip.notes[0]
     sf.write(tmp_path / "silent.wav", np.zeros(16000, np.float32), 16000)
     with pytest.raises(StudioError, match="silent"):
         load_audio_source(tmp_path / "silent.wav")

@@ -215,7 +215,10 @@ def build_sources_tab(state: gr.State) -> None:
     def load_audio(path, sources: Sources):
         if not path:
             return sources, _status(sources), gr.update()
-        return audio_result(dataclasses.replace(sources, audio=load_audio_source(path)))
+        source = load_audio_source(path)
+        for note in source.notes:
+            gr.Warning(note)
+        return audio_result(dataclasses.replace(sources, audio=source))
 
     @user_errors
     def speak(text: str, voice_name: str, sources: Sources):
