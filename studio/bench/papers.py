@@ -23,6 +23,28 @@ PAPERS = {
 RESULT_WORDS = re.compile(r"PSNR|SSIM|LSE|Sync|LMD|CSIM|FID|Exp-Diff|ACD|M-LMD|accuracy", re.I)
 
 
+def unpack_cells(body: str, caption: str) -> str:
+    """A digest may pack several metrics into one cell ("0.73 29.33 3.36" under "MEAD") and
+    name them in the caption ("(SSIM↑ PSNR↑ F-LMD↓; MEAD | HDTF)"). When every value cell
+    holds as many tokens as the caption names metrics, give each metric its own column
+    ("MEAD SSIM↑", ...); any other table comes back as it was."""
+    named = re.search(r"\(([^;()]+)[;)]", caption)
+    metrics = named[1].split() if named else []
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in body.splitlines()]
+    if len(metrics) < 2 or len(rows) < 3:
+        return body
+    head, values = rows[0], rows[2:]
+    if any(len(r) != len(head) for r in values) or not all(
+        len(cell.split()) == len(metrics) for r in values for cell in r[1:]
+    ):
+        return body
+    columns = [head[0]] + [f"{col} {m}" for col in head[1:] for m in metrics]
+    lines = ["| " + " | ".join(columns) + " |", "|---" * len(columns) + "|"]
+    for r in values:
+        lines.append("| " + " | ".join([r[0]] + [v for cell in r[1:] for v in cell.split()]) + " |")
+    return "\n".join(lines)
+
+
 def extract_tables(text: str) -> list[dict[str, str]]:
     """Markdown tables of results (those naming a metric), each with its caption line."""
     tables, lines = [], text.splitlines()
@@ -41,8 +63,9 @@ def extract_tables(text: str) -> list[dict[str, str]]:
                 ),
                 "",
             )
+            caption = re.sub(r"^[-*]\s+", "", caption)  # a list item's marker is not its text
             if RESULT_WORDS.search(lines[start]) or RESULT_WORDS.search(caption):
-                tables.append({"caption": caption, "markdown": body})
+                tables.append({"caption": caption, "markdown": unpack_cells(body, caption)})
         else:
             # Some digests give a table as prose ("Table 1 (...): A 0.1 0.2; B ..."): keep it.
             if (

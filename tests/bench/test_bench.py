@@ -41,6 +41,25 @@ Table 3 ablation (CSIM SSIM FID): Full 0.44 0.71 40.8.
     assert "| Ours | 30.1 | 0.93 |" in tables[0]["markdown"]
 
 
+def test_packed_cells_get_a_column_per_metric_named_in_the_caption():
+    text = """- **Table 1** (SSIM↑ PSNR↑ Sync↑; MEAD | HDTF):
+
+| Method | MEAD | HDTF |
+|---|---|---|
+| ATVG | 0.73 29.33 3.81 | 0.67 28.13 3.93 |
+| GT | 1 - 5.41 | 1 - 5.23 |
+"""
+    (table,) = extract_tables(text)
+    assert table["caption"].startswith("**Table 1**")  # no list marker
+    rows = [line.split("|")[1:-1] for line in table["markdown"].splitlines()]
+    metrics = ["SSIM↑", "PSNR↑", "Sync↑"]
+    header = ["Method"] + [f"{d} {m}" for d in ("MEAD", "HDTF") for m in metrics]
+    assert [c.strip() for c in rows[0]] == header
+    assert [c.strip() for c in rows[3]] == ["GT", "1", "-", "5.41", "1", "-", "5.23"]
+    ragged = text.replace("| GT | 1 - 5.41 |", "| GT | 1 5.41 |")  # not every cell packs 3
+    assert "| MEAD |" in extract_tables(ragged)[0]["markdown"]
+
+
 def test_shipped_paper_tables_cover_the_five_papers():
     tables = load_paper_tables()
     assert len(tables) == 5 and sum(len(v) for v in tables.values()) >= 5
