@@ -123,9 +123,27 @@ class Interpolator:
         return np.stack([self.frame(float(a))[0] for a in alphas])
 
 
-def strip_image(frames: np.ndarray) -> np.ndarray:
-    """Frames side by side, one image."""
-    return np.concatenate(list(frames), axis=1)
+def strip_image(frames: np.ndarray, alphas=None) -> np.ndarray:
+    """Frames side by side, one image; with `alphas`, each frame's α written under it."""
+    if alphas is None:
+        return np.concatenate(list(frames), axis=1)
+    import cv2
+
+    if len(alphas) != len(frames):
+        raise ValueError(f"{len(frames)} frames but {len(alphas)} alphas")
+    width = frames.shape[2]
+    scale = max(0.35, width / 320)
+    band = int(round(28 * scale))
+    labelled = []
+    for frame, a in zip(frames, alphas, strict=True):
+        caption = np.full((band, width, 3), 255, np.uint8)
+        text = f"a = {float(a):+.2f}"
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        (tw, th), _ = cv2.getTextSize(text, font, scale, 1)
+        org = ((width - tw) // 2, (band + th) // 2)
+        cv2.putText(caption, text, org, font, scale, (40, 40, 40), 1, cv2.LINE_AA)
+        labelled.append(np.concatenate([frame, caption], axis=0))
+    return np.concatenate(labelled, axis=1)
 
 
 def path_frames(

@@ -23,6 +23,7 @@ from studio.ui.errors import user_errors
 from studio.ui.figures import blendshape_bars
 
 IDENTITIES = list(range(32, 40))  # SynthTalk's held-out identities (default corpus)
+EXPORT_SIZE = 256  # strip, GIF and MP4 (the live view renders 128 px for speed)
 
 
 def _missing_model_note() -> str:
@@ -91,13 +92,14 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     @user_errors
     def make_strip(ka, la, ca, kb, lb, cb, ident, sources):
-        interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources)
+        # exports at twice the live view's size: they end up in figures
+        interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources, size=EXPORT_SIZE)
         alphas = np.linspace(*ALPHA_RANGE, 9)
         frames = interp.strip(alphas)
         out = Path(tempfile.mkdtemp(prefix="jean_interp_"))
         path = path_frames(interp, n=17)
         return (
-            strip_image(frames),
+            strip_image(frames, alphas),
             str(export_strip(path, out / "interpolation.gif")),
             str(export_strip(path, out / "interpolation.mp4")),
         )

@@ -204,3 +204,17 @@ def test_scores_cli_prints_every_code_against_every_label(tmp_path, capsys):
     assert len(rows) == 9
     knn, chance, _ = rows[("expression", "emotion")]
     assert knn > 3 * chance
+
+
+def test_strip_image_writes_each_alpha_under_its_frame():
+    from studio.explore.interpolation import strip_image
+
+    frames = np.full((3, 64, 64, 3), 128, np.uint8)
+    plain = strip_image(frames)
+    assert plain.shape == (64, 192, 3)
+    labelled = strip_image(frames, [-0.5, 0.5, 1.5])
+    assert labelled.shape[0] > 64 and labelled.shape[1] == 192
+    band = labelled[64:]
+    assert (band < 128).any() and (band == 255).mean() > 0.5  # dark text on white
+    with pytest.raises(ValueError):
+        strip_image(frames, [0.0, 1.0])
