@@ -188,6 +188,8 @@ def build_sources_tab(state: gr.State) -> None:
             # the raw upload: Gradio's own image decoding would fail on a corrupt file with
             # no message; `load_face_source` reads it and says what is wrong
             preprocess=False,
+        ).failure(  # a rejected file leaves its box, so the box never shows what is not loaded
+            lambda s: (None, _status(s)), [state], [component, status], show_progress="hidden"
         )
 
     @user_errors

@@ -57,8 +57,11 @@ def test_a_cat_gets_a_clear_message_and_keeps_the_loaded_face(page, tmp_path):
         str(cat), cv2.cvtColor(np.ascontiguousarray(skimage.data.chelsea()), cv2.COLOR_RGB2BGR)
     )
     _upload(page, "identity-image", cat)
+    page.wait_for_selector("#identity-image img")  # the box shows the cat while it is tracked
     page.wait_for_selector("text=No face found")
     assert page.locator("#sources-status >> text=portrait.jpg").count() == 1
+    # the rejected cat leaves the upload box (the session still holds the portrait)
+    page.wait_for_function("() => !document.querySelector('#identity-image img')")
 
 
 def test_a_corrupt_image_gets_a_clear_message(page, tmp_path):
