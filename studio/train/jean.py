@@ -263,6 +263,12 @@ def augment_mel(x: torch.Tensor, others: torch.Tensor, band_shift: int = 3) -> t
     return power.clamp_min(1e-10).log()
 
 
+def frames_far_from(t: np.ndarray, n: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """How many frames of a clip of n frames lie at least `gap` frames from frame t: before it
+    (frames 0 .. t − gap) and after it (frames t + gap .. n − 1)."""
+    return np.maximum(t - gap + 1, 0), np.maximum(n - t - gap, 0)
+
+
 def audio_batches(
     data: JeanData,
     mouth_codes: np.ndarray,
@@ -297,9 +303,8 @@ def audio_batches(
 
     def own_clip_frames(idx: np.ndarray, rng) -> np.ndarray:
         """A frame of each anchor's clip >= same_clip_gap frames away (-1 if none)."""
-        t, n = data.frame[idx], lengths[idx]
-        before = np.maximum(t - same_clip_gap + 1, 0)  # frames 0 .. t - gap
-        after = np.maximum(n - t - same_clip_gap, 0)  # frames t + gap .. n - 1
+        t = data.frame[idx]
+        before, after = frames_far_from(t, lengths[idx], same_clip_gap)
         pick = np.floor(rng.random(len(idx)) * np.maximum(before + after, 1)).astype(np.int64)
         frame = np.where(pick < before, pick, t + same_clip_gap + pick - before)
         return np.where(before + after > 0, starts[idx] + frame, -1)
@@ -558,9 +563,8 @@ class NegativeSampler:
         """Query frames (under `mask`) that have `n_neg` negatives to draw from."""
         cand = np.flatnonzero(mask) if mask is not None else np.arange(len(self._ident))
         if self.same_clip_gap is not None:
-            g, t = self.same_clip_gap, self.data.frame
-            far = np.maximum(t - g + 1, 0) + np.maximum(self._lens - t - g, 0)
-            cand = cand[far[cand] >= self.n_neg]
+            before, after = frames_far_from(self.data.frame, self._lens, self.same_clip_gap)
+            cand = cand[(before + after)[cand] >= self.n_neg]
         return rng.choice(cand, min(n_query, len(cand)), replace=False)
 
     def negatives(self, rng, i: int) -> np.ndarray:

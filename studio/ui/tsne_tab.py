@@ -17,20 +17,24 @@ CODES = ("expression", "lip", "audio")
 # when a point of the map is clicked, put its index in the point box and show it
 CLICK_JS = """
 () => {
+  // the plot's div and Plotly's listeners may be replaced when the map is redrawn (new map,
+  // new colours), some time after this runs: (re)hook whatever div is current for a while,
+  // removing our earlier listener first so that a click is handled once
+  const onClick = (d) => {
+    const i = d.points[0].customdata;
+    const box = document.querySelector('#tsne-point input');
+    box.value = i;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    setTimeout(() => document.querySelector('#tsne-show').click(), 100);
+  };
   const hook = () => {
     const p = document.querySelector('#tsne-plot .js-plotly-plot');
-    if (!p || !p.on) { setTimeout(hook, 300); return; }
-    if (p._jeanHooked) return;
-    p._jeanHooked = true;
-    p.on('plotly_click', (d) => {
-      const i = d.points[0].customdata;
-      const box = document.querySelector('#tsne-point input');
-      box.value = i;
-      box.dispatchEvent(new Event('input', {bubbles: true}));
-      setTimeout(() => document.querySelector('#tsne-show').click(), 100);
-    });
+    if (!p || !p.on) return;
+    if (p._jeanClick) p.removeListener('plotly_click', p._jeanClick);
+    p._jeanClick = onClick;
+    p.on('plotly_click', onClick);
   };
-  setTimeout(hook, 300);
+  for (let t = 300; t <= 6000; t += 500) setTimeout(hook, t);
 }
 """
 
@@ -117,8 +121,23 @@ def build_tsne_tab(
         seconds = time.time() - t0
         fig = scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
         table = _scores_markdown(bank, code)
-        drawn = {"n_points": int(n_points), "user": _user_name(sources) if user else None}
+        drawn = {
+            "n_points": int(n_points),
+            "user": _user_name(sources) if user else None,
+            "code": code,
+            "perplexity": float(perplexity),
+        }
         return fig, f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time)", drawn
+
+    @user_errors
+    def recolour(colour, shown, n_points, user, sources):
+        """The drawn map in other colours: its embedding is cached and its scores stand."""
+        if shown is None:
+            return gr.update()
+        bank = _map_bank(shown, n_points, user, sources)
+        code = shown["code"]
+        xy = embed(bank.codes[code], perplexity=shown["perplexity"])
+        return scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
 
     @user_errors
     def show_point(i, shown, n_points, user, sources):
@@ -140,9 +159,9 @@ def build_tsne_tab(
     inputs = [code, colour, perplexity, n_points, user, state]
     outputs = [plot, score, shown]
     run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
-    # recolouring reuses the cached embedding: no need to press "Compute map" again
-    colour.change(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
     where = [point, shown, n_points, user, state]
+    # no need to press "Compute map" again to see the drawn map in other colours
+    colour.change(recolour, inputs=[colour, *where[1:]], outputs=plot).then(None, js=CLICK_JS)
     show.click(show_point, inputs=where, outputs=[frame, info])
     if interpolation:
         for btn, side in ((send_a, "a"), (send_b, "b")):

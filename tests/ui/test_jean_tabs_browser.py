@@ -72,6 +72,14 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
         timeout=120_000,
     )
     page.wait_for_selector("#tsne-scores >> text=silhouette")
+    # recolouring redraws the same map by intensity (levels 1-3) without "Compute map"
+    page.locator("#tsne-colour label", has_text="intensity").click()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length < 8"
+        " && p.data.every(d => /^[0-9]$/.test(d.name)); }",
+        timeout=60_000,
+    )
     # click a real point of the map: its frame appears beside the plot
     page.evaluate(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
