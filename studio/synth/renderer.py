@@ -1,33 +1,29 @@
-"""SynthTalk head renderer: rig -> pose -> camera -> rasterise -> texture and shade -> image.
+"""SynthTalk head renderer: rig → pose → the generic mesh renderer (`studio.render`) → image.
 
 `HeadRenderer(look)` builds the identity's head, rig and texture once; `render(...)` then costs a
 few tens of milliseconds at 256² on one core. Output is deterministic: the same inputs give the
-same bytes. Anti-aliasing is `supersample`× supersampling, box-filtered with `cv2.INTER_AREA`.
+same bytes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
-import scipy.sparse
 
 from studio.errors import StudioError
+from studio.face.geometry import euler_to_rotation
 from studio.face.records import N_BLENDSHAPES
-from studio.synth.camera import FRONTAL_LIGHT, HEAD_CENTRE, Camera, Light
+from studio.render.camera import FRONTAL_LIGHT, HEAD_CENTRE, Camera, Light
+from studio.render.mesh_renderer import MeshRenderer, gradient_background, visible_points
 from studio.synth.head import HeadMesh, build_head
 from studio.synth.look import FaceLook
-from studio.synth.raster import cull, rasterize
 from studio.synth.rig import Rig, build_rig
 from studio.synth.texture import paint_atlas
 
 __all__ = ["Camera", "Light", "RenderResult", "HeadRenderer", "gradient_background", "HEAD_CENTRE"]
 
 POSE_PIVOT = np.array([0.0, -4.0, -4.0])  # head yaw/pitch/roll turn about the top of the neck
-VISIBLE_TOLERANCE_CM = 0.2
-DEFAULT_BACKGROUND = (128.0, 128.0, 128.0)
-_REMAP_ROW = 1024  # cv2.remap maps must stay under 32767 per side
 
 
 @dataclass
@@ -45,30 +41,7 @@ class RenderResult:
     visible: np.ndarray
 
 
-def gradient_background(size: int, top, bottom) -> np.ndarray:
-    """(size, size, 3) float32 vertical gradient between two RGB colours (0..255)."""
-    t = np.linspace(0, 1, size, dtype=np.float32)[:, None, None]
-    column = (1 - t) * np.asarray(top, np.float32) + t * np.asarray(bottom, np.float32)
-    return np.broadcast_to(column, (size, size, 3)).astype(np.float32)
-
-
-def _background(background, height: int) -> np.ndarray:
-    """Background as a float32 (H, W, 3) image in 0..1 (inputs are RGB 0..255)."""
-    if background is None:
-        background = DEFAULT_BACKGROUND
-    arr = np.asarray(background, dtype=np.float32)
-    if arr.shape == (3,):
-        return np.broadcast_to(arr / 255.0, (height, height, 3)).copy()
-    if arr.ndim == 3 and arr.shape[2] == 3:
-        if arr.shape[0] != height:
-            arr = cv2.resize(arr, (height, height), interpolation=cv2.INTER_LINEAR)
-        return arr / 255.0
-    raise StudioError(f"background must be an RGB colour or an (H, W, 3) image, got {arr.shape}")
-
-
 def _rotation_about(angles: np.ndarray) -> np.ndarray:
-    from studio.face.geometry import euler_to_rotation
-
     return euler_to_rotation(*angles).astype(np.float64)
 
 
@@ -82,18 +55,14 @@ class HeadRenderer:
         self.head: HeadMesh = build_head(look)
         self.rig: Rig = build_rig(self.head)
         self.atlas = paint_atlas(look, self.head.vertices[: self.head.n_face])
-        tris = self.head.triangles
-        n_vert, n_tri = len(self.head.vertices), len(tris)
-        incidence = scipy.sparse.csr_matrix(
-            (np.ones(3 * n_tri), (tris.reshape(-1), np.repeat(np.arange(n_tri), 3))),
-            shape=(n_vert, n_tri),
+        self.mesh = MeshRenderer(
+            self.head.triangles,
+            self.head.uvs,
+            self.atlas,
+            self.head.two_sided,
+            self.head.twins,
+            supersample,
         )
-        a, b = self.head.twins.T
-        pairs = np.concatenate([a, b]), np.concatenate([b, a])
-        merge = scipy.sparse.identity(n_vert, format="csr") + scipy.sparse.csr_matrix(
-            (np.ones(len(pairs[0])), pairs), shape=(n_vert, n_vert)
-        )
-        self._incidence = (merge @ incidence).tocsr()  # twins share the summed normal
         self._pose_levels = np.unique(self.head.pose_weight)
 
     # -- geometry ---------------------------------------------------------------------------
@@ -111,12 +80,6 @@ class HeadRenderer:
             rotation = _rotation_about(pose6[:3] * level)
             out[idx] = (verts[idx] - POSE_PIVOT) @ rotation.T + POSE_PIVOT + pose6[3:] * level
         return out
-
-    def _vertex_normals(self, verts: np.ndarray) -> np.ndarray:
-        p = verts[self.head.triangles]
-        face_n = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
-        normals = self._incidence @ face_n
-        return normals / np.maximum(np.linalg.norm(normals, axis=1, keepdims=True), 1e-12)
 
     def landmarks_3d(self, blendshapes: np.ndarray, pose6: np.ndarray) -> np.ndarray:
         """(478, 3) world positions of the 468 mesh vertices and 10 iris points."""
@@ -146,71 +109,13 @@ class HeadRenderer:
                 f"got {blendshapes.shape} and {pose6.shape}"
             )
         camera = camera or Camera(size=self.size)
-        light = light or FRONTAL_LIGHT
-        ss = self.supersample
-        size = camera.size
-        big = size * ss
-
-        verts = self.posed_vertices(blendshapes, pose6)
-        shade = self._shade(verts, light)
-        screen = camera.project(verts)
-        screen[:, :2] *= ss
-        tris = self.head.triangles
-        drawn = cull(screen, tris, self.head.two_sided)
-        attributes = np.concatenate([self.head.uvs, shade[:, None]], axis=1)
-        frags = rasterize(screen, tris[drawn], big, big, attributes)
-        uv = np.clip(frags.attributes[:, :2], 0.0, 1.0)
-        intensity = np.clip(frags.attributes[:, 2:3], 0.0, 2.0)
-        colour = self._sample_atlas(uv) * (intensity * np.asarray(light.colour, np.float32))
-
-        image = _background(background, big).reshape(-1, 3)
-        image[frags.pixel] = colour
-        alpha = np.zeros(big * big, np.float32)
-        alpha[frags.pixel] = 1.0
-        image = image.reshape(big, big, 3)
-        alpha = alpha.reshape(big, big)
-        if ss > 1:
-            image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
-            alpha = cv2.resize(alpha, (size, size), interpolation=cv2.INTER_AREA)
-        out_image = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
-        out_mask = np.clip(np.rint(alpha * 255.0), 0, 255).astype(np.uint8)
-
-        points = self.landmarks_3d(blendshapes, pose6)
-        projected = camera.project(points)
-        visible = self._visibility(projected, frags.depth_image(), ss)
-        return RenderResult(
-            image=out_image,
-            mask=out_mask,
-            landmarks=projected.astype(np.float32),
-            visible=visible,
+        drawn = self.mesh.render(
+            self.posed_vertices(blendshapes, pose6), camera, light or FRONTAL_LIGHT, background
         )
-
-    def _shade(self, verts: np.ndarray, light: Light) -> np.ndarray:
-        """(N,) per-vertex light intensity: ambient + wrapped Lambert (soft, skin-like)."""
-        normals = self._vertex_normals(verts)
-        lambert = normals @ light.unit_direction()
-        wrapped = np.clip((lambert + 0.15) / 1.15, 0.0, 1.0)
-        return light.ambient + light.diffuse * wrapped
-
-    def _sample_atlas(self, uv: np.ndarray) -> np.ndarray:
-        """Bilinear lookup of (M, 2) atlas UVs -> (M, 3) float32 RGB."""
-        m = len(uv)
-        rows = max(1, -(-m // _REMAP_ROW))
-        pad = rows * _REMAP_ROW - m
-        h, w = self.atlas.shape[:2]
-        mx = np.pad(uv[:, 0] * w - 0.5, (0, pad)).astype(np.float32).reshape(rows, _REMAP_ROW)
-        my = np.pad(uv[:, 1] * h - 0.5, (0, pad)).astype(np.float32).reshape(rows, _REMAP_ROW)
-        out = cv2.remap(self.atlas, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        return out.reshape(-1, 3)[:m]
-
-    @staticmethod
-    def _visibility(projected: np.ndarray, inv_depth: np.ndarray, ss: int) -> np.ndarray:
-        """A landmark is visible when no surface at its pixel is nearer than it (± tolerance)."""
-        big = inv_depth.shape[0]
-        px = np.floor(projected[:, 0] * ss).astype(np.int64)
-        py = np.floor(projected[:, 1] * ss).astype(np.int64)
-        inside = (px >= 0) & (px < big) & (py >= 0) & (py < big)
-        nearest = np.zeros(len(projected))
-        nearest[inside] = inv_depth[py[inside], px[inside]]
-        surface_depth = np.where(nearest > 0, 1.0 / np.maximum(nearest, 1e-12), np.inf)
-        return inside & (projected[:, 2] <= surface_depth + VISIBLE_TOLERANCE_CM)
+        projected = camera.project(self.landmarks_3d(blendshapes, pose6))
+        return RenderResult(
+            image=drawn.image,
+            mask=drawn.mask,
+            landmarks=projected.astype(np.float32),
+            visible=visible_points(projected, drawn),
+        )

@@ -13,7 +13,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from studio.train.loop import TrainConfig, loss_curve, lr_at, read_log, train
+from studio.nn.loop import TrainConfig, loss_curve, lr_at, read_log, train
 
 ROOT = Path(__file__).resolve().parents[2]
 W_TRUE = torch.tensor([[1.5, -2.0, 0.5, 3.0]])
@@ -95,7 +95,7 @@ DDP_SCRIPT = textwrap.dedent(
     sys.path.insert(0, {root!r}); sys.path.insert(0, {here!r})
     import torch.distributed as dist
     from test_loop import make_model, loss_fn, get_batch
-    from studio.train.loop import TrainConfig, train
+    from studio.nn.loop import TrainConfig, train
     model = train(make_model(), loss_fn, get_batch, TrainConfig(
         steps=20, batch_size=32, lr=2e-2, warmup=2, log_every=5, ckpt_every=0,
         out_dir={out!r}, device="cpu"))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from studio.errors import StudioError
-from studio.models.checkpoints import load_checkpoint, save_checkpoint
+from studio.nn.checkpoints import load_checkpoint, save_checkpoint
 
 
 def card(**kw):
