@@ -2,6 +2,8 @@
 
 Every verb calls the same functions as the UI and the Python API. A `StudioError` (bad input)
 prints its message and exits with status 2; anything else is a bug and shows a traceback.
+`--verbose` (before or after the verb) logs progress details and lets MediaPipe's own C++ log
+lines through, which are otherwise hidden.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ def _cmd_track(args: argparse.Namespace) -> None:
     import numpy as np
     from tqdm import tqdm
 
-    from studio.face.tracker import BACKENDS
+    from studio.face.tracker import BACKENDS, show_native_logs
     from studio.media import write_image, write_video
     from studio.sources import IMAGE_SUFFIXES, load_face_source
 
+    show_native_logs(args.verbose)  # before the first landmarker starts
     if args.backend not in BACKENDS:
         raise StudioError(f"Unknown backend '{args.backend}'; choose one of {', '.join(BACKENDS)}.")
     if not args.smooth >= 0:  # also refuses nan
@@ -58,6 +61,7 @@ def _cmd_track(args: argparse.Namespace) -> None:
         "provides": list(track.provides),
         "frames": len(track),
         "frames_with_face": int(track.found.sum()),
+        "most_faces": int(track.n_faces.max()),  # in one frame; the largest face is tracked
         "notes": source.notes,
     }
     np.savez_compressed(out, meta=json.dumps(meta), **track.arrays())
@@ -114,12 +118,20 @@ def _cmd_voices(args: argparse.Namespace) -> None:
         print(f"{voice.identifier:24s} {voice.name}")
 
 
+VERBOSE_HELP = "log progress details, and MediaPipe's own log lines"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m studio", description=__doc__.split("\n")[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    parser.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
+    # Also accepted after the verb; SUPPRESS keeps a verb's default from undoing `-v track`.
+    after_verb = argparse.ArgumentParser(add_help=False)
+    after_verb.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
+    )
     verbs = parser.add_subparsers(dest="verb", required=True)
 
-    track = verbs.add_parser("track", help="track a face image or video")
+    track = verbs.add_parser("track", help="track a face image or video", parents=[after_verb])
     track.add_argument("source", help="image (png/jpg/...) or video (mp4/mov/...)")
     track.add_argument("--out", required=True, help="records file (.npz: arrays + meta JSON)")
     track.add_argument("--overlay", help="overlay image/video path (default: next to --out)")
@@ -132,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     track.set_defaults(run=_cmd_track)
 
-    speak = verbs.add_parser("speak", help="synthesise speech with eSpeak NG + phoneme timings")
+    speak = verbs.add_parser(
+        "speak", help="synthesise speech with eSpeak NG + phoneme timings", parents=[after_verb]
+    )
     speak.add_argument("text")
     speak.add_argument("--voice", default="en-us")
     speak.add_argument("--rate", type=int, default=175, help="words per minute")
@@ -140,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--out", required=True, help="wav path; timings go to the same .json")
     speak.set_defaults(run=_cmd_speak)
 
-    voices = verbs.add_parser("voices", help="list eSpeak NG voices")
+    voices = verbs.add_parser("voices", help="list eSpeak NG voices", parents=[after_verb])
     voices.add_argument("--language", default="en", help="language prefix, e.g. en, de")
     voices.set_defaults(run=_cmd_voices)
     return parser

@@ -15,7 +15,8 @@ import numpy as np
 from studio.errors import StudioError
 from studio.face import FaceTrack, draw_face, smooth_track, track_frames, track_image
 from studio.face.records import FaceFrame
-from studio.media import Audio, fit_within, read_audio, read_image, read_video
+from studio.media import Audio, fit_within, read_audio, read_image, read_video, to_rgb_uint8
+from studio.media.video import browser_playable, write_video
 from studio.speech import Speech, log_mel, synthesize
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,6 @@ def playable_preview(path: str | Path, source: FaceSource) -> Path | None:
     None for images and playable videos."""
     import tempfile
 
-    from studio.media.video import browser_playable, write_video
-
     if source.is_image or browser_playable(path):
         return None
     out = Path(tempfile.mkdtemp(prefix="studio_preview_")) / f"{Path(path).stem}.mp4"
@@ -177,6 +176,5 @@ def speak_source(text: str, voice: str = "en-us") -> AudioSource:
 
 def track_still(rgb: np.ndarray, backend: str = "mediapipe") -> FaceFrame:
     """Track one in-memory image (any dtype/channels), e.g. from the Python API."""
-    from studio.media import to_rgb_uint8
 
     return track_image(to_rgb_uint8(rgb), backend=backend)

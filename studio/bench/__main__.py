@@ -1,36 +1,32 @@
-"""Run a benchmark suite: `python -m studio.bench <suite> [--quick] [--json out.json]`."""
+"""Run a benchmark suite: `python -m studio.bench <suite> [--quick] [--json out.json]`.
+
+The suites are the studio's own (`studio.bench.suites.CORE`) and every paper's in the registry.
+"""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import time
 
 from studio.bench.report import markdown, record, save
+from studio.bench.suites import all_suites
 from studio.errors import StudioError
-
-SUITES = {
-    "foundation": "studio.bench.foundation",
-    "synthtalk": "studio.bench.synthtalk",
-    "evaluators": "studio.bench.evaluators",
-    "jean": "studio.bench.jean",
-    "jean-per-identity": "studio.bench.jean_per_identity",
-    "jean-audio": "studio.bench.jean_audio",
-    "jean-audio-emotion": "studio.bench.jean_audio_emotion",
-    "jean-audio-negatives": "studio.bench.jean_audio_negatives",
-}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m studio.bench")
-    parser.add_argument("suite", choices=sorted(SUITES))
+    suites = all_suites()
+    parser = argparse.ArgumentParser(
+        prog="python -m studio.bench",
+        epilog="suites: " + "; ".join(f"{n}: {s.about}" for n, s in suites.items()),
+    )
+    parser.add_argument("suite", choices=sorted(suites))
     parser.add_argument("--quick", action="store_true", help="a small sample, for CI")
     parser.add_argument("--json", help="also write the record to this JSON file")
     args = parser.parse_args(argv)
     started = time.time()
     try:
-        metrics = importlib.import_module(SUITES[args.suite]).run(quick=args.quick)
+        metrics = suites[args.suite].run(quick=args.quick)
     except StudioError as e:  # no corpus, no checkpoint: say what to run
         print(f"error: {e}", file=sys.stderr)
         return 2

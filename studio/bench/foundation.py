@@ -9,7 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+from studio.face import track_frames, track_image
+from studio.media import audio_from_array, write_video
+from studio.nn.spec import Suite
+from studio.paths import ASSETS
+from studio.speech import log_mel, synthesize
 
 
 def _median_seconds(fn, repeats: int) -> float:
@@ -24,10 +28,6 @@ def _median_seconds(fn, repeats: int) -> float:
 
 def run(quick: bool = False) -> dict[str, float]:
     import cv2
-
-    from studio.face import track_frames, track_image
-    from studio.media import audio_from_array, write_video
-    from studio.speech import log_mel, synthesize
 
     portrait = cv2.cvtColor(cv2.imread(str(ASSETS / "portrait.jpg")), cv2.COLOR_BGR2RGB)
     frame256 = cv2.resize(portrait, (256, 256), interpolation=cv2.INTER_AREA)
@@ -58,3 +58,6 @@ def run(quick: bool = False) -> dict[str, float]:
         "log_mel_ms_per_second_of_audio": mel_s * 1000 / duration,
         "write_mp4_256_fps": n / write_s,
     }
+
+
+SUITE = Suite("foundation", run, "speed of the basics: tracking, speech, features, mp4 writing")

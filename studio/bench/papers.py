@@ -12,7 +12,9 @@ import json
 import re
 from pathlib import Path
 
-PAPER_TABLES = Path(__file__).resolve().parents[2] / "assets" / "paper_tables.json"
+from studio.paths import ASSETS
+
+PAPER_TABLES = ASSETS / "paper_tables.json"
 PAPERS = {
     "000": "JEAN",
     "001": "SPEAK / IRFD",

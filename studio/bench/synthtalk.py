@@ -10,15 +10,34 @@ the emotion classifier's accuracy on held-out frames.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-DEFAULT_CORPUS = Path(os.environ.get("STUDIO_CORPUS", "data/synthtalk-default"))
+from studio.data.corpus_arrays import load_corpus_arrays
+from studio.errors import StudioError
+from studio.evaluators.emotion_classifier import model as emotion_classifier
+from studio.evaluators.measure import emotion_bars, sync_bars
+from studio.evaluators.sync_expert import model as sync_expert
+from studio.nn.spec import Bar, Suite
+from studio.paths import default_corpus
+from studio.synth.validate import emotion_probe, lips_follow_speech, track_sample
+
+BARS = (
+    Bar("tracker_detection_rate", ">=", 0.99, "tracker finds the face (1,000 frames, views)"),
+    Bar("jawOpen_pearson_r", ">=", 0.85, "tracked vs GT jawOpen"),
+    Bar("yaw_mae_deg", "<=", 3.0, "tracked vs GT yaw (°)"),
+    Bar("pitch_mae_deg", "<=", 3.0, "tracked vs GT pitch (°)"),
+    Bar(
+        "emotion_probe_accuracy_held_out",
+        ">=",
+        0.90,
+        "logistic regression on tracked blendshapes (logits), held-out identities",
+    ),
+    Bar("jaw_energy_pearson_r", ">=", 0.5, "GT jawOpen vs audio energy over speech"),
+)
 
 
-def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS) -> dict[str, float]:
-    from studio.synth.validate import emotion_probe, lips_follow_speech, track_sample
-
+def run(quick: bool = False, corpus: Path | None = None) -> dict[str, float]:
+    corpus = corpus or default_corpus()
     tracked = track_sample(corpus, n_frames=200 if quick else 1000).metrics()
     lips = lips_follow_speech(corpus, max_clips=200 if quick else None)
     emotion = emotion_probe(corpus, frames_per_clip=2 if quick else 8)
@@ -49,10 +68,6 @@ def run(quick: bool = False, corpus: Path = DEFAULT_CORPUS) -> dict[str, float]:
 def gt_read_by_evaluators(corpus: Path, quick: bool) -> dict[str, float | str]:
     """The held-out GT clips through the shipped sync expert and emotion classifier: the
     ceiling a generated video can reach on these evaluators."""
-    from studio.errors import StudioError
-    from studio.eval.evaluators import emotion_bars, sync_bars
-    from studio.models import emotion_classifier, sync_expert
-    from studio.train.synth_data import load_corpus_arrays
 
     clips = load_corpus_arrays(corpus, split="held_out", limit=48 if quick else None)
     out: dict[str, float | str] = {}
@@ -82,3 +97,6 @@ def gt_read_by_evaluators(corpus: Path, quick: bool) -> dict[str, float | str]:
     except StudioError as e:
         out["gt_emotion"] = f"missing ({e})"
     return out
+
+
+SUITE = Suite("synthtalk", run, "SynthTalk read back by the real tracker and the evaluators", BARS)

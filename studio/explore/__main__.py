@@ -10,24 +10,19 @@ import sys
 from pathlib import Path
 
 from studio.errors import StudioError
-from studio.explore.bank import (
-    CODE_NAMES,
-    DEFAULT_CORPUS,
-    SHIPPED_BANK,
-    corpus_bank,
-    label_scores,
-    ship_bank,
-)
+from studio.explore.scores import label_scores
+from studio.papers.jean.codes import CODE_NAMES, SHIPPED_BANK, corpus_bank, ship_bank
+from studio.paths import default_corpus
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m studio.explore")
     sub = parser.add_subparsers(dest="command", required=True)
     ship = sub.add_parser("ship-bank", help="codes of 5,000 held-out frames for the tabs")
-    ship.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    ship.add_argument("--corpus", default=str(default_corpus()))
     ship.add_argument("--out", default=str(SHIPPED_BANK))
     table = sub.add_parser("scores", help="cluster scores of the codes of held-out frames")
-    table.add_argument("--corpus", default=str(DEFAULT_CORPUS))
+    table.add_argument("--corpus", default=str(default_corpus()))
     table.add_argument("--points", type=int, default=2000, help="frames sampled (≤ 5,000)")
     args = parser.parse_args(argv)
     try:

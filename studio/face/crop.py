@@ -13,7 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from studio.face.mesh import FACE_OVAL, N_MESH_VERTICES, canonical_mesh
+from studio.errors import StudioError
+from studio.face.mesh import FACE_OVAL, N_MESH_VERTICES, OUTER_LIP_LOOP, canonical_mesh
+from studio.face.tracker import track_image
 
 CROP_SCALE = 1.6  # crop side / face-oval extent: room for hair and chin at modest head turns
 RIGID_BELOW_CM = -2.0  # oval points above this canonical height do not move with the jaw
@@ -65,3 +67,43 @@ def crop_face(
         flags=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
+
+
+MOUTH_H, MOUTH_W = 32, 48
+MOUTH_SCALE = (0.42, 0.63)  # crop height, width as fractions of the face-oval extent
+
+
+def mouth_crop(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(32, 48) uint8 grayscale crop centred on the outer lip loop; its size is a fixed
+    fraction of the face's extent measured above the jaw (`crop_box`), so it does not breathe
+    with the mouth opening."""
+    x0, _, x1, _ = crop_box(landmarks, scale=1.0)
+    extent = float(x1 - x0)
+    centre = landmarks[list(OUTER_LIP_LOOP), :2].mean(0)
+    h, w = MOUTH_SCALE[0] * extent, MOUTH_SCALE[1] * extent
+    sx, sy = MOUTH_W / w, MOUTH_H / h
+    x0, y0 = centre[0] - w / 2, centre[1] - h / 2
+    affine = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], dtype=np.float32)
+    gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
+    return cv2.warpAffine(
+        gray, affine, (MOUTH_W, MOUTH_H), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def face_crops(
+    frames: np.ndarray, landmarks: np.ndarray | None = None, size: int = 64
+) -> np.ndarray:
+    """(T, size, size, 3) crops of RGB frames (T, H, W, 3); tracks them when no landmarks."""
+    frames = np.asarray(frames)
+    if frames.ndim == 3:
+        frames = frames[None]
+    if landmarks is None:
+        landmarks = []
+        for i, f in enumerate(frames):
+            rec = track_image(f)
+            if not rec.found:
+                raise StudioError(
+                    f"No face found in frame {i} — the evaluators need a visible face"
+                )
+            landmarks.append(rec.landmarks)
+    return np.stack([crop_face(f, lm, size) for f, lm in zip(frames, landmarks, strict=True)])

@@ -6,6 +6,16 @@
   (temporal tracking) for clips.
 - "face-alignment": the FAN 68-point model, used only when its weights are already on disk;
   see `studio.face.fan_backend` for what it can and cannot fill in.
+
+Several faces: every face is found (up to `MAX_FACES` in one look) and the largest is tracked.
+In a still where the first look finds none (a wide group photo, small faces), a second look
+runs on overlapping tiles (`studio.face.detect`). `track_image` returns an `ImageFrame` whose
+`note` says so ("3 faces found; tracking the largest.") and logs it as a warning.
+
+MediaPipe's C++ side logs to the process's stderr (fd 2), past Python's logging. Its lines are
+silenced (GLOG_minloglevel / TF_CPP_MIN_LOG_LEVEL, and fd 2 sent to /dev/null while a
+landmarker starts) unless `show_native_logs(True)` is called, as `python -m studio --verbose`
+does.
 """
 
 from __future__ import annotations
@@ -13,23 +23,28 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import numpy as np
 
 from studio.errors import StudioError
 from studio.face.bundle import face_landmarker_task
+from studio.face.detect import Face, Tile, face_from_landmarker, merge_faces, tile_levels
 from studio.face.geometry import normalise_landmarks, pose6_from_matrix
 from studio.face.mesh import canonical_mesh
 from studio.face.records import N_BLENDSHAPES, FaceFrame, FaceTrack
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # keep MediaPipe's C++ logging quiet
 log = logging.getLogger(__name__)
 
-MAX_FACES = 4
+MAX_FACES = 4  # faces the landmarker reports in one look
+FIRST_LOOK_CONFIDENCE = 0.5  # face detector threshold on the whole picture / video frame
+SECOND_LOOK_FINER_LEVELS = 1  # tile levels looked at after the first that finds a face
+SECOND_LOOK_CONFIDENCE = 0.7  # on tiles: 0.5 finds Chelsea the cat's eye, 0.6 no longer does
 MEDIAPIPE_PROVIDES = ("landmarks", "canonical", "blendshapes", "pose", "pose6", "box")
 
 
@@ -42,76 +57,236 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def _largest(boxes: list[np.ndarray]) -> int:
-    areas = [(b[2] - b[0]) * (b[3] - b[1]) for b in boxes]
-    return int(np.argmax(areas))
+@dataclass
+class ImageFrame(FaceFrame):
+    """A tracked still: the `FaceFrame` of its largest face, plus what a person should know.
+
+    note: "" for one face found at once; otherwise e.g. "3 faces found; tracking the largest."
+    (and whether the faces were only found on a second look at tiles of the picture).
+    second_look: the faces were found only by the second look at tiles.
+    """
+
+    note: str = ""
+    second_look: bool = False
+
+
+def faces_note(n_faces: int, second_look: bool = False) -> str:
+    """What to tell a person about the faces found in a still ("" when there is nothing to say)."""
+    closer = " on a closer look at parts of the picture (they are small in it)"
+    if n_faces > 1:
+        return f"{n_faces} faces found{closer if second_look else ''}; tracking the largest."
+    if n_faces == 1 and second_look:
+        return "1 face found, only" + closer.replace("they are", "it is") + "."
+    return ""
+
+
+class _NativeLogs:
+    """Whether MediaPipe's C++ log lines reach stderr, and the fd 2 redirection that hides them.
+
+    The redirection is process-wide, so it is counted: nested or concurrent users (the UI tracks
+    in threads) share one, and fd 2 is restored when the last one leaves.
+    """
+
+    def __init__(self) -> None:
+        self.show = False
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._saved: int | None = None
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        if self.show:
+            yield
+            return
+        with self._lock:
+            if self._depth == 0:
+                self._saved = _redirect_stderr_to_devnull()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._saved is not None:
+                    _restore_stderr(self._saved)
+                    self._saved = None
+
+
+def _redirect_stderr_to_devnull() -> int | None:
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        return None  # no usable fd 2: nothing to hide
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+    finally:
+        os.close(devnull)
+    return saved
+
+
+def _restore_stderr(saved: int) -> None:
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError, AttributeError):
+        pass
+    os.dup2(saved, 2)
+    os.close(saved)
+
+
+_native_logs = _NativeLogs()
+
+
+def show_native_logs(show: bool = True) -> None:
+    """Let MediaPipe's C++ log lines through to stderr (the CLI's `--verbose`), or hide them.
+
+    Call it before the first landmarker is created: the log levels are read when MediaPipe loads.
+    """
+    _native_logs.show = show
+
+
+def _import_mediapipe():
+    if not _native_logs.show:
+        # Before MediaPipe loads: glog / TensorFlow Lite read these once. Lines that ignore them
+        # (absl's "Logging before InitGoogle()", XNNPACK) are hidden by `_native_logs.quiet`.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import mediapipe as mp
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    return mp, BaseOptions, vision
 
 
 @dataclass
 class MediaPipeBackend:
-    """MediaPipe Face Landmarker; `video=True` uses VIDEO mode (needs increasing timestamps)."""
+    """MediaPipe Face Landmarker; `video=True` uses VIDEO mode (needs increasing timestamps).
+
+    In IMAGE mode a picture where the whole-picture look finds no face gets a second look at
+    overlapping tiles (`studio.face.detect.tile_levels`) with a stricter detector threshold
+    (`SECOND_LOOK_CONFIDENCE`: many small looks see more face-like things, such as a cat's eye).
+    VIDEO mode tracks whole frames only.
+    """
 
     video: bool = False
     name: str = "mediapipe"
     provides: tuple[str, ...] = MEDIAPIPE_PROVIDES
 
     def __post_init__(self) -> None:
-        import mediapipe as mp
-        from mediapipe.tasks.python import BaseOptions, vision
+        self._mp, self._base_options, self._vision = _import_mediapipe()
+        self._landmarker = self._create(self.video, FIRST_LOOK_CONFIDENCE)
+        self._tile_landmarker = None  # the second look's, made when first needed
+        self._used: set[int] = set()
 
-        self._mp = mp
-        mode = vision.RunningMode.VIDEO if self.video else vision.RunningMode.IMAGE
+    def _create(self, video: bool, detection_confidence: float):
+        vision = self._vision
         options = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_buffer=_model_bytes()),
-            running_mode=mode,
+            base_options=self._base_options(model_asset_buffer=_model_bytes()),
+            running_mode=vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE,
             num_faces=MAX_FACES,
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
-            min_face_detection_confidence=0.5,
+            min_face_detection_confidence=detection_confidence,
             min_face_presence_confidence=0.5,
             min_tracking_confidence=0.5,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
-        _open_landmarkers.append(self._landmarker)
+        with _native_logs.quiet():  # its C++ side logs while the graph starts
+            landmarker = vision.FaceLandmarker.create_from_options(options)
+        _open_landmarkers.append(landmarker)
+        return landmarker
+
+    def _look(
+        self, landmarker, rgb: np.ndarray, tile: Tile, timestamp_ms: int | None = None
+    ) -> list[Face]:
+        """The faces `landmarker` finds in `tile` of `rgb`, in `rgb`'s pixels."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=tile.crop(rgb))
+        if id(landmarker) in self._used:
+            result = self._infer(landmarker, image, timestamp_ms)
+        else:  # the first inference may still log from C++
+            with _native_logs.quiet():
+                result = self._infer(landmarker, image, timestamp_ms)
+            self._used.add(id(landmarker))
+        faces = []
+        for i, points in enumerate(result.face_landmarks):
+            blend = np.array([c.score for c in result.face_blendshapes[i]], dtype=np.float32)
+            if blend.shape != (N_BLENDSHAPES,):
+                raise RuntimeError(
+                    f"MediaPipe returned {blend.shape[0]} blendshapes, expected {N_BLENDSHAPES}"
+                )
+            xyz = np.array([[p.x, p.y, p.z] for p in points], dtype=np.float32)
+            pose = np.asarray(result.facial_transformation_matrixes[i], dtype=np.float32)
+            faces.append(face_from_landmarker(xyz, blend, pose, tile, rgb.shape[:2]))
+        return faces
+
+    def _infer(self, landmarker, image, timestamp_ms: int | None):
+        if self.video:
+            return landmarker.detect_for_video(image, int(timestamp_ms or 0))
+        return landmarker.detect(image)
+
+    def find_faces(
+        self, rgb: np.ndarray, timestamp_ms: int | None = None
+    ) -> tuple[list[Face], bool]:
+        """Every face found (largest first), and whether only the second look found them."""
+        rgb = np.ascontiguousarray(rgb)
+        height, width = rgb.shape[:2]
+        faces = self._look(self._landmarker, rgb, Tile(0, 0, width, height), timestamp_ms)
+        if faces or self.video:
+            return sorted(faces, key=lambda f: f.area, reverse=True), False
+        seen: list[Face] = []
+        found_at: int | None = None
+        for level, grid in enumerate(tile_levels(height, width)):
+            if found_at is not None and level > found_at + SECOND_LOOK_FINER_LEVELS:
+                break
+            seen += self.look_at_tiles(rgb, grid)
+            if seen and found_at is None:
+                found_at = level
+        faces = merge_faces(seen)
+        if faces:
+            log.info(
+                "No face in the whole %d×%d picture; %d found in tiles.", width, height, len(faces)
+            )
+        return faces, bool(faces)
+
+    def look_at_tiles(self, rgb: np.ndarray, tiles: list[Tile]) -> list[Face]:
+        """The second look: every face seen in each tile (duplicates included), in `rgb`'s
+        pixels, with head transforms for the whole picture's camera."""
+        if self.video:
+            raise ValueError("the second look at tiles is for stills (IMAGE mode)")
+        if self._tile_landmarker is None:
+            self._tile_landmarker = self._create(False, SECOND_LOOK_CONFIDENCE)
+        rgb = np.ascontiguousarray(rgb)
+        return [face for tile in tiles for face in self._look(self._tile_landmarker, rgb, tile)]
 
     def detect(self, rgb: np.ndarray, timestamp_ms: int | None = None) -> FaceFrame:
-        image = self._mp.Image(
-            image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb)
-        )
-        if self.video:
-            result = self._landmarker.detect_for_video(image, int(timestamp_ms or 0))
-        else:
-            result = self._landmarker.detect(image)
-        if not result.face_landmarks:
-            return FaceFrame(found=False)
-        height, width = rgb.shape[:2]
-        scale = np.array([width, height, width], dtype=np.float32)
-        points = [
-            np.array([[p.x, p.y, p.z] for p in face], dtype=np.float32) * scale
-            for face in result.face_landmarks
-        ]
-        boxes = [np.concatenate([p[:, :2].min(0), p[:, :2].max(0)]) for p in points]
-        best = _largest(boxes)
-        landmarks = points[best]
-        blend = np.array([c.score for c in result.face_blendshapes[best]], dtype=np.float32)
-        if blend.shape != (N_BLENDSHAPES,):
-            raise RuntimeError(f"MediaPipe returned {blend.shape[0]} blendshapes, expected 52")
-        pose = np.asarray(result.facial_transformation_matrixes[best], dtype=np.float32)
-        return FaceFrame(
+        faces, second_look = self.find_faces(rgb, timestamp_ms)
+        if not faces:
+            return FaceFrame(found=False) if self.video else ImageFrame(found=False)
+        best = faces[0]
+        frame = FaceFrame(
             found=True,
-            landmarks=landmarks,
-            canonical=normalise_landmarks(landmarks, canonical_mesh().vertices),
-            blendshapes=blend,
-            pose=pose,
-            pose6=pose6_from_matrix(pose),
-            box=boxes[best].astype(np.float32),
-            n_faces=len(points),
+            landmarks=best.landmarks,
+            canonical=normalise_landmarks(best.landmarks, canonical_mesh().vertices),
+            blendshapes=best.blendshapes,
+            pose=best.pose,
+            pose6=pose6_from_matrix(best.pose),
+            box=best.box,
+            n_faces=len(faces),
         )
+        return frame if self.video else _image_frame(frame, second_look)
 
     def close(self) -> None:
-        if self._landmarker in _open_landmarkers:
-            _open_landmarkers.remove(self._landmarker)
-            self._landmarker.close()
+        for landmarker in (self._landmarker, self._tile_landmarker):
+            if landmarker is not None and landmarker in _open_landmarkers:
+                _open_landmarkers.remove(landmarker)
+                landmarker.close()
+
+
+def _image_frame(frame: FaceFrame, second_look: bool = False) -> ImageFrame:
+    if isinstance(frame, ImageFrame):
+        return frame
+    values = {f.name: getattr(frame, f.name) for f in fields(FaceFrame)}
+    note = faces_note(frame.n_faces, second_look) if frame.found else ""
+    return ImageFrame(**values, note=note, second_look=second_look)
 
 
 _open_landmarkers: list = []
@@ -150,12 +325,17 @@ def make_backend(name: str, video: bool) -> Backend:
     raise StudioError(f"Unknown tracker backend '{name}'. Choose one of: {', '.join(BACKENDS)}.")
 
 
-def track_image(rgb: np.ndarray, backend: str = "mediapipe") -> FaceFrame:
-    """Track one still image (RGB uint8). Backends for stills are created once and reused."""
+def track_image(rgb: np.ndarray, backend: str = "mediapipe") -> ImageFrame:
+    """Track one still image (RGB uint8): its largest face. Backends for stills are created once
+    and reused. With several faces (or faces found only on a second look) the result's `note`
+    says so, and is logged as a warning."""
     with _image_lock:
         if backend not in _image_backends:
             _image_backends[backend] = make_backend(backend, video=False)
-        return _image_backends[backend].detect(rgb, None)
+        frame = _image_frame(_image_backends[backend].detect(rgb, None))
+    if frame.note:
+        log.warning(frame.note)
+    return frame
 
 
 def track_frames(

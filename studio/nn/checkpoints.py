@@ -15,9 +15,9 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from studio.errors import StudioError
+from studio.paths import CHECKPOINTS
 
-ROOT = Path(__file__).resolve().parents[2]
-CHECKPOINT_DIR = ROOT / "checkpoints"
+CHECKPOINT_DIR = CHECKPOINTS
 MAX_BYTES = 10 * 1024 * 1024
 CARD_FIELDS = ("name", "paper", "version", "config", "data", "training", "metrics", "deviations")
 

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from studio.speech.features import FPS
-
-if TYPE_CHECKING:
-    from studio.speech.tts import PhonemeEvent
+from studio.speech.tts import PhonemeEvent
 
 log = logging.getLogger(__name__)
 

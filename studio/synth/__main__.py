@@ -10,6 +10,11 @@ import sys
 import time
 
 from studio.errors import StudioError
+from studio.synth.calibrate import calibrate
+from studio.synth.corpus import PRESETS, build_corpus
+from studio.synth.export import export_corpus
+from studio.synth.sheet import contact_sheet
+from studio.synth.validate import emotion_probe, lips_follow_speech, track_sample
 
 
 def _bar(desc: str, unit: str = "clip"):
@@ -26,7 +31,6 @@ def _bar(desc: str, unit: str = "clip"):
 
 
 def _make(args: argparse.Namespace) -> None:
-    from studio.synth.corpus import PRESETS, build_corpus
 
     config = PRESETS[args.preset]
     overrides = {}
@@ -53,7 +57,6 @@ def _make(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-    from studio.synth.export import export_corpus
 
     bar, update = _bar("exporting")
     clips = export_corpus(args.corpus, args.out, limit=args.limit, progress=update)
@@ -62,14 +65,12 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _sheet(args: argparse.Namespace) -> None:
-    from studio.synth.sheet import contact_sheet
 
     path = contact_sheet(args.out, seed=args.seed, size=args.size)
     print(f"wrote {path}")
 
 
 def _check(args: argparse.Namespace) -> None:
-    from studio.synth.validate import emotion_probe, lips_follow_speech, track_sample
 
     results: dict = {}
     bar, update = _bar("tracking frames", "frame")
@@ -86,7 +87,6 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> None:
-    from studio.synth.calibrate import calibrate
 
     path = calibrate(args.out, looks=args.looks)
     print(f"wrote {path}")

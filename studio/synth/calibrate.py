@@ -16,10 +16,11 @@ import numpy as np
 
 from studio.face.records import BLENDSHAPE_INDEX, N_BLENDSHAPES
 from studio.face.tracker import track_image
+from studio.paths import ASSETS
 from studio.synth.identity import sample_identity
 from studio.synth.renderer import Camera, HeadRenderer
 
-DEFAULT_PATH = Path(__file__).resolve().parents[2] / "assets" / "synthtalk_calibration.json"
+DEFAULT_PATH = ASSETS / "synthtalk_calibration.json"
 SWEEP = np.linspace(0.0, 1.0, 9)
 CHANNELS = (
     "jawOpen",

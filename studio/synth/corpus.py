@@ -28,9 +28,11 @@ import numpy as np
 
 from studio.errors import StudioError
 from studio.media import write_wav
+from studio.provenance import commit
 from studio.synth.clip import EXTRA_VIEWS, Clip, ClipSpec, make_clip
 from studio.synth.emotions import EMOTIONS, emotion_conditions
 from studio.synth.identity import Identity, sample_identity
+from studio.synth.renderer import HeadRenderer
 from studio.synth.sentences import HELD_OUT_SENTENCES, TRAIN_SENTENCES
 
 log = logging.getLogger(__name__)
@@ -203,7 +205,6 @@ def _init_worker(config: CorpusConfig) -> None:
 
 
 def _render_one(args: tuple[ClipSpec, str]) -> dict:
-    from studio.synth.renderer import HeadRenderer
 
     spec, out = args
     config = _worker_config
@@ -269,7 +270,6 @@ def build_corpus(
                 pool.close()
                 pool.join()
     seconds = time.monotonic() - started
-    from studio.bench.report import commit
 
     manifest = {
         "format_version": FORMAT_VERSION,

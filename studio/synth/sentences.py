@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from studio.speech import synthesize
+
 TRAIN_SENTENCES: tuple[str, ...] = (
     "The birch canoe slid on the smooth planks.",
     "Glue the sheet to the dark blue background.",
@@ -49,7 +51,6 @@ def phoneme_coverage(sentences: Iterable[str], voice: str = "en-us") -> dict[str
     Measured by synthesis rather than a lexicon, so it shows what the corpus actually contains
     (eSpeak's own letter-to-sound rules and reductions included). Sorted by symbol.
     """
-    from studio.speech import synthesize  # eSpeak loads on first use only
 
     counts: Counter[str] = Counter()
     for text in sentences:

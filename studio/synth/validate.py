@@ -17,7 +17,10 @@ from studio.face.geometry import euler_to_rotation, rotation_to_euler
 from studio.face.records import BLENDSHAPE_INDEX
 from studio.face.tracker import track_image
 from studio.speech import frame_energy
+from studio.synth.calibrate import rig_to_tracked
 from studio.synth.corpus import load_clip, load_manifest, load_views
+from studio.synth.emotions import EMOTIONS
+from studio.synth.renderer import Camera
 
 log = logging.getLogger(__name__)
 JAW = BLENDSHAPE_INDEX["jawOpen"]
@@ -39,8 +42,6 @@ class TrackedSample:
         response (Pearson after mapping GT through the calibration curve, and Spearman) and
         Pearson per camera (main, extra views), where the tracker reads the jaw differently."""
         from scipy.stats import spearmanr
-
-        from studio.synth.calibrate import rig_to_tracked
 
         ok = self.found
         err = np.abs(self.tracked_angles[ok] - self.gt_angles[ok])
@@ -86,7 +87,6 @@ def track_sample(
     progress: Callable[[int, int], None] | None = None,
 ) -> TrackedSample:
     """Track `n_frames` frames drawn across all clips; `view_share` of them from extra views."""
-    from studio.synth.renderer import Camera
 
     manifest = load_manifest(corpus)
     rng = np.random.default_rng(seed)
@@ -155,8 +155,6 @@ def emotion_probe(
     from sklearn.metrics import confusion_matrix
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from studio.synth.emotions import EMOTIONS
 
     manifest = load_manifest(corpus)
     rng = np.random.default_rng(seed)

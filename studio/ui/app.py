@@ -1,15 +1,17 @@
-"""The studio's Gradio Blocks: one tab per module in `studio/ui/`, sharing the session's sources."""
+"""The studio's Gradio Blocks: Sources, then each paper's tabs from the registry, then
+Benchmarks. A paper's tabs are shown when its checkpoints are on disk; otherwise the tab says
+which command trains them."""
 
 from __future__ import annotations
 
 import gradio as gr
 
-from studio import __version__
+from studio import __version__, registry
+from studio.nn.spec import PaperSpec
 from studio.sources import Sources
 from studio.ui.benchmarks_tab import build_benchmarks_tab
-from studio.ui.interpolation_tab import build_interpolation_tab
 from studio.ui.sources_tab import build_sources_tab
-from studio.ui.tsne_tab import build_tsne_tab
+from studio.ui.tabs import TABS, TabContext
 
 TITLE = "Talking-Head Disentanglement Studio"
 INTRO = f"""# {TITLE}
@@ -17,20 +19,39 @@ See and measure how talking-head models separate **identity, lips, emotion and h
 Version {__version__}. Everything runs on this machine's CPU (a CUDA GPU is used when present)."""
 
 
-def build_app() -> gr.Blocks:
-    """Build the Blocks app (not launched), so tests and `app.py` share it."""
+def untrained_note(spec: PaperSpec, missing) -> str:
+    commands = "\n".join(f"    {m.command}" for m in missing)
+    return (
+        f"**{spec.title} is not trained here yet**: this tab needs the checkpoints "
+        f"{', '.join(m.name for m in missing)}. Train them with:\n\n{commands}"
+    )
+
+
+def build_app(specs: tuple[PaperSpec, ...] = registry.SPECS, checkpoints=None) -> gr.Blocks:
+    """Build the Blocks app (not launched), so tests and `app.py` share it. `specs` and
+    `checkpoints` (a folder) are for tests; the app reads the registry and checkpoints/."""
     with gr.Blocks(title=TITLE) as app:
         gr.Markdown(INTRO)
         state = gr.State(Sources())
         with gr.Tabs() as tabs:
             with gr.Tab("Sources", id="sources"):
                 build_sources_tab(state)
-            with gr.Tab("Expression interpolation", id="interpolation") as interpolation_tab:
-                interpolation = build_interpolation_tab(state)
-            with gr.Tab("t-SNE explorer", id="tsne"):
-                build_tsne_tab(state, interpolation, tabs)
+            ctx = TabContext(state, tabs)
+            for spec in specs:
+                missing = registry.missing_checkpoints(spec, checkpoints)
+                for tab_id in spec.tabs:
+                    builder = TABS[tab_id]
+                    with gr.Tab(builder.title, id=tab_id) as tab:
+                        if missing:
+                            gr.Markdown(
+                                untrained_note(spec, missing), elem_id=f"{tab_id}-untrained"
+                            )
+                            continue
+                        handle = builder.build(ctx) or {}
+                    ctx.handles[tab_id] = handle
+                    if "on_select" in handle:  # e.g. draw a face when the tab opens
+                        tab.select(**handle["on_select"])
             with gr.Tab("Benchmarks", id="benchmarks"):
                 build_benchmarks_tab()
-        interpolation_tab.select(**interpolation["render"])  # a face when the tab opens
     app.queue(default_concurrency_limit=2, max_size=32)
     return app

@@ -5,19 +5,19 @@ from __future__ import annotations
 import gradio as gr
 import plotly.graph_objects as go
 
-from studio.bench.bars import BARS, available_suites, load_record
 from studio.bench.papers import load_paper_tables
+from studio.bench.records import available_suites, load_record
+from studio.bench.suites import suite_of_record
 
-SUITE_PAPERS = {
-    "synthtalk": [],
-    "evaluators": ["SPEAK / IRFD", "AE-NeRF"],
-    "foundation": [],
-    "jean": ["JEAN"],
-    "jean_per_identity": ["JEAN"],
-    "jean_audio": ["JEAN"],
-    "jean_audio_emotion": ["JEAN"],
-    "jean_audio_negatives": ["JEAN"],
-}
+
+def _suite_bars(record: str) -> tuple:
+    suite = suite_of_record(record)
+    return suite.bars if suite is not None else ()
+
+
+def _suite_papers(record: str) -> tuple[str, ...]:
+    suite = suite_of_record(record)
+    return suite.papers if suite is not None else ()
 
 
 def suite_markdown(suite: str) -> str:
@@ -28,7 +28,7 @@ def suite_markdown(suite: str) -> str:
             f"No record for '{suite}' yet: run `python -m studio.bench "
             f"{suite.replace('_', '-')} --json docs/benchmarks/{suite.replace('-', '_')}.json`."
         )
-    bars = {bar.metric: bar for bar in BARS.get(suite, ())}
+    bars = {bar.metric: bar for bar in _suite_bars(suite)}
     lines = [
         f"**{suite}** — measured {record['started']} on {record['machine']}, commit "
         f"`{record['commit']}`, in {record['seconds']} s: `{record['command']}`",
@@ -68,7 +68,7 @@ def bars_figure(suite: str) -> go.Figure | None:
     capped at RATIO_CAP so that one bar met by a mile does not flatten the others; each bar
     is labelled with its measured value and threshold."""
     record = load_record(suite)
-    bars = BARS.get(suite, ())
+    bars = _suite_bars(suite)
     if record is None or not bars:
         return None
     names, ratios, colours, labels = [], [], [], []
@@ -107,7 +107,7 @@ def bars_figure(suite: str) -> go.Figure | None:
 def papers_markdown(suite: str) -> str:
     tables = load_paper_tables()
     chunks = []
-    for paper in SUITE_PAPERS.get(suite, []) or list(tables):
+    for paper in _suite_papers(suite) or list(tables):
         for table in tables.get(paper, []):
             chunks.append(f"**{paper}** — {table['caption']}\n\n{table['markdown']}")
     return "\n\n".join(chunks) or "No paper tables for this suite."

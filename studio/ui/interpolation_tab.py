@@ -10,7 +10,8 @@ import gradio as gr
 import numpy as np
 
 from studio.errors import StudioError
-from studio.explore.interpolation import (
+from studio.nn.checkpoints import checkpoint_exists
+from studio.papers.jean.interpolation import (
     ALPHA_RANGE,
     SOURCE_KINDS,
     export_strip,
@@ -27,7 +28,6 @@ EXPORT_SIZE = 256  # strip, GIF and MP4 (the live view renders 128 px for speed)
 
 
 def _missing_model_note() -> str:
-    from studio.models.checkpoints import checkpoint_exists
 
     if checkpoint_exists("jean"):
         return ""
@@ -120,6 +120,7 @@ def build_interpolation_tab(state: gr.State) -> dict:
         "label_b": lb,
         "clip_b": cb,
         "render": events,
+        "on_select": events,  # a face when the tab opens
     }
 
 

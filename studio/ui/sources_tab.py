@@ -6,10 +6,10 @@ Event handlers here only call `studio.sources` and `studio.ui.figures`; they kee
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import gradio as gr
 
+from studio.paths import ASSETS
 from studio.sources import (
     FaceSource,
     Sources,
@@ -22,7 +22,6 @@ from studio.speech import list_voices
 from studio.ui.errors import user_errors
 from studio.ui.figures import audio_figure, blendshape_bars, pose_over_time
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
 EXAMPLE_PORTRAIT = ASSETS / "portrait.jpg"
 EXAMPLE_SPEECH = ASSETS / "example_speech.wav"
 ROLES = {"identity": "identity", "pose source": "pose", "emotion source": "emotion"}

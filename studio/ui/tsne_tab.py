@@ -7,8 +7,10 @@ from __future__ import annotations
 import gradio as gr
 
 from studio.errors import StudioError
-from studio.explore.bank import corpus_bank, label_scores, point_frame, user_bank
-from studio.explore.tsne import describe_point, embed, scatter_figure
+from studio.eval.tsne import describe_point, embed, scatter_figure
+from studio.explore.scores import label_scores, point_frame
+from studio.papers.jean.codes import corpus_bank, user_bank
+from studio.papers.jean.model import load
 from studio.ui.errors import user_errors
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
@@ -40,7 +42,6 @@ CLICK_JS = """
 
 
 def _bank(sources, include_user: bool, n_points: int):
-    from studio.models.jean import load
 
     bank = corpus_bank(max_points=int(n_points))
     if include_user and sources is not None and sources.emotion is not None:

@@ -1,0 +1,160 @@
+"""What JEAN reads from a corpus: per-frame landmarks, GT blendshapes, log-mel windows and
+visemes of every clip, computed once and cached in `cache/jean/<key>/features.npz`; the
+train / validation / test split.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.papers.jean.model import (
+    expression_features,
+    landmark_features,
+)
+from studio.paths import CACHE, cache_key
+from studio.speech.features import frame_windows, log_mel
+from studio.speech.visemes import VISEME_INDEX
+from studio.synth.corpus import load_clip, load_manifest
+
+CACHE_DIR = CACHE / "jean"
+
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class JeanData:
+    """Per-frame arrays of a corpus (N frames in clip order) and a per-clip table."""
+
+    clips: list[dict]  # manifest entries + start, n
+    clip_of: np.ndarray  # (N,) clip index
+    frame: np.ndarray  # (N,) frame index in its clip
+    landmarks: np.ndarray  # (N, 220) pose-normalised landmark features
+    blendshapes: np.ndarray  # (N, 52) GT rig values
+    mel: np.ndarray  # (N, 16, 80) float16 log-mel windows
+    viseme: np.ndarray  # (N,) index into studio.speech.visemes.VISEMES
+
+    @property
+    def features(self) -> np.ndarray:
+        return expression_features(self.blendshapes, self.landmarks)
+
+    def column(self, key: str) -> np.ndarray:
+        """(N,) a manifest field per frame (identity_id, emotion, intensity, sentence_id…)."""
+        values = np.array([c[key] for c in self.clips])
+        return values[self.clip_of]
+
+    def clip_mask(self, fn) -> np.ndarray:
+        """(N,) bool: the frames of the clips for which fn(entry) is true."""
+        keep = np.array([bool(fn(c)) for c in self.clips])
+        return keep[self.clip_of]
+
+    def subset(self, mask: np.ndarray) -> JeanData:
+        keep_clips = np.unique(self.clip_of[mask])
+        remap = -np.ones(len(self.clips), np.int64)
+        remap[keep_clips] = np.arange(len(keep_clips))
+        counts = np.bincount(self.clip_of[mask], minlength=len(self.clips))
+        clips = [{**self.clips[old], "start": 0, "n": int(counts[old])} for old in keep_clips]
+        out = JeanData(
+            clips=clips,
+            clip_of=remap[self.clip_of[mask]],
+            frame=self.frame[mask],
+            landmarks=self.landmarks[mask],
+            blendshapes=self.blendshapes[mask],
+            mel=self.mel[mask],
+            viseme=self.viseme[mask],
+        )
+        starts = np.r_[0, np.cumsum([c["n"] for c in clips])[:-1]]
+        for c, s in zip(clips, starts, strict=True):
+            c["start"] = int(s)
+        return out
+
+
+def features_key(corpus: Path) -> str:
+    manifest = json.loads((corpus / "manifest.json").read_text())
+    params = {
+        "corpus": str(corpus.resolve()),
+        "build": manifest.get("build"),
+        "n": len(manifest["clips"]),
+        "version": CACHE_VERSION,
+    }
+    return cache_key(**params)
+
+
+def clip_features(corpus: str | Path, clip_id: str) -> dict[str, np.ndarray]:
+    """One clip's per-frame arrays (no cache)."""
+
+    clip = load_clip(corpus, clip_id, frames=False)
+    n = len(clip.labels["blendshapes"])
+    visemes = clip.meta.get("frame_viseme") or ["sil"] * n
+    return {
+        "landmarks": landmark_features(clip.labels["landmarks"]),
+        "blendshapes": clip.labels["blendshapes"].astype(np.float32),
+        "mel": frame_windows(log_mel(clip.audio), n).astype(np.float16),
+        "viseme": np.array([VISEME_INDEX.get(v, 0) for v in visemes[:n]], np.int16),
+    }
+
+
+def load_data(
+    corpus: str | Path, progress: bool = True, cache_dir: str | Path | None = None
+) -> JeanData:
+    """Every clip's per-frame JEAN inputs, computed once and cached on disk (np.load, no
+    pickles)."""
+
+    corpus = Path(corpus)
+    manifest = load_manifest(corpus)
+    folder = Path(cache_dir or CACHE_DIR) / features_key(corpus)
+    path = folder / "features.npz"
+    entries = manifest["clips"]
+    if not path.exists():
+        from tqdm import tqdm
+
+        parts = defaultdict(list)
+        for e in tqdm(entries, desc="JEAN features", disable=not progress):
+            for k, v in clip_features(corpus, e["clip_id"]).items():
+                parts[k].append(v)
+        lengths = np.array([len(v) for v in parts["blendshapes"]])
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / ".features.tmp.npz"
+        np.savez(tmp, lengths=lengths, **{k: np.concatenate(v) for k, v in parts.items()})
+        tmp.replace(path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    lengths = arrays.pop("lengths")
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]
+    clips = [
+        {**e, "start": int(s), "n": int(n)}
+        for e, s, n in zip(entries, starts, lengths, strict=True)
+    ]
+    clip_of = np.repeat(np.arange(len(clips)), lengths)
+    frame = np.concatenate([np.arange(n) for n in lengths])
+    return JeanData(
+        clips=clips,
+        clip_of=clip_of,
+        frame=frame,
+        landmarks=arrays["landmarks"],
+        blendshapes=arrays["blendshapes"],
+        mel=arrays["mel"],
+        viseme=arrays["viseme"].astype(np.int64),
+    )
+
+
+def split(data: JeanData) -> dict[str, JeanData]:
+    """train: training identities × training sentences; val: training identities × held-out
+    sentences; test: held-out identities (all their clips)."""
+    ident = data.clip_mask(lambda c: c["identity_split"] == "train")
+    sent = data.clip_mask(lambda c: c["sentence_split"] == "train")
+    out = {"train": data.subset(ident & sent), "test": data.subset(~ident)}
+    if (ident & ~sent).any():
+        out["val"] = data.subset(ident & ~sent)
+    return out
+
+
+def frames_far_from(t: np.ndarray, n: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """How many frames of a clip of n frames lie at least `gap` frames from frame t: before it
+    (frames 0 .. t − gap) and after it (frames t + gap .. n − 1)."""
+    return np.maximum(t - gap + 1, 0), np.maximum(n - t - gap, 0)
