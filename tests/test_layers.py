@@ -146,10 +146,7 @@ def test_no_import_cycle_between_modules_or_packages():
 
 def test_the_checks_catch_an_upward_import_and_a_cycle(tmp_path):
     pkg = tmp_path / "studio"
-    for folder, text in {
-        "eval": "def f():\n    from studio.ui.app import build\n",  # hidden in a function
-        "ui": "from studio.eval.metric import f\n",
-    }.items():
+    for folder in ("eval", "ui"):
         (pkg / folder).mkdir(parents=True)
         (pkg / folder / "__init__.py").write_text("")
     (pkg / "__init__.py").write_text("")

@@ -28,6 +28,9 @@ N_BINS = 20
 # dimension must carve many narrow class intervals (C = 1 caps a 12-class factor near 75 %).
 LOGISTIC_C_DCI = 100.0
 LOGISTIC_C_PROBE = 10.0
+# disentanglement_lib's SAP classifier: sklearn.svm.LinearSVC(C=0.01, class_weight="balanced").
+SAP_COMPAT_SVC_C = 0.01
+SAP_VARIANTS = ("studio", "disentanglement_lib")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,11 +292,13 @@ def dci(
 
 @dataclass
 class SapResult:
-    """Separated Attribute Predictability. matrix (D, K): score of each single dimension."""
+    """Separated Attribute Predictability. matrix (D, K): score of each single dimension;
+    compat: the variant that computed it ("studio" or "disentanglement_lib", see `sap`)."""
 
     score: float
     per_factor: np.ndarray
     matrix: np.ndarray
+    compat: str = "studio"
 
 
 def _one_dim_accuracy(codes: np.ndarray, y: np.ndarray, train: np.ndarray, seed: int) -> np.ndarray:
@@ -313,45 +318,102 @@ def _one_dim_accuracy(codes: np.ndarray, y: np.ndarray, train: np.ndarray, seed:
     return accuracy
 
 
+def _one_dim_svc_accuracy(codes: np.ndarray, y: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """(D,) held-out accuracy of disentanglement_lib's SAP classifier per code dimension:
+    `LinearSVC(C=0.01, class_weight="balanced")` (one-vs-rest for L > 2 classes) fitted on that
+    raw, unstandardised dimension alone; plain accuracy of its predictions."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.svm import LinearSVC
+
+    accuracy = np.zeros(codes.shape[1])
+    y_train, y_test = y[train], y[~train]
+    if len(np.unique(y_train)) < 2:  # LinearSVC refuses one class; any classifier says it
+        accuracy[:] = np.mean(y_test == y_train[0])
+        return accuracy
+    unconverged = 0
+    for d in range(codes.shape[1]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ConvergenceWarning)
+            svc = LinearSVC(C=SAP_COMPAT_SVC_C, class_weight="balanced")
+            svc.fit(codes[train, d : d + 1], y_train)
+        unconverged += any(issubclass(w.category, ConvergenceWarning) for w in caught)
+        accuracy[d] = np.mean(svc.predict(codes[~train, d : d + 1]) == y_test)
+    if unconverged:
+        log.info("SAP (disentanglement_lib): %d LinearSVC fit(s) did not converge", unconverged)
+    return accuracy
+
+
+def _r2_one_dim(codes: np.ndarray, y: np.ndarray, min_code_var: float = 0.0) -> np.ndarray:
+    """(D,) R² of a 1-D linear fit of y on each code dimension = squared Pearson correlation;
+    0 for a dimension whose variance (ddof 1) is not above `min_code_var`, or a constant y."""
+    centred = codes - codes.mean(axis=0)
+    y = np.asarray(y, dtype=np.float64)
+    y = y - y.mean()
+    cov = centred.T @ y
+    code_ss = (centred**2).sum(axis=0)
+    var = code_ss * (y**2).sum()
+    ok = (var > 0) & (code_ss / max(len(y) - 1, 1) > min_code_var)
+    return np.where(ok, cov**2 / np.maximum(var, 1e-300), 0.0)
+
+
 def sap(
     codes: np.ndarray,
     factors: np.ndarray,
     split: float | np.ndarray = 0.8,
     discrete: bool | Sequence[bool] | None = None,
     seed: int = 0,
+    compat: str = "studio",
 ) -> SapResult:
     """Separated Attribute Predictability (Kumar et al., ICLR 2018, "Variational Inference of
     Disentangled Latent Concepts from Unlabeled Observations").
 
     For each factor, score every code dimension alone, then take the gap between the best and
-    second-best dimension; SAP is the mean gap over factors. Scores:
+    second-best dimension; SAP is the mean gap over factors. `split` is the training fraction
+    (seeded random) or a boolean train mask (N,). Two variants score a dimension:
+
+    compat="studio" (default):
     - continuous factor: R² of a 1-D linear regression = squared Pearson correlation (all
       samples), as in the paper;
     - discrete factor: held-out accuracy of a 1-D threshold classifier (a decision tree on
       that dimension alone with at most 2·L leaves for L classes, fitted on the training
-      split). The paper uses a single threshold with balanced accuracy; several thresholds let
-      one dimension separate a many-class factor, and plain accuracy follows
-      disentanglement_lib.
+      split). Several thresholds let one dimension separate a many-class factor, which a
+      single linear boundary cannot: with 10 classes even a perfect code would score low.
+
+    compat="disentanglement_lib": the published implementation (disentanglement_lib's
+    `sap_score.compute_score_matrix`), for numbers comparable with papers that report it:
+    - discrete factor: for each factor and each single code dimension, train
+      `sklearn.svm.LinearSVC(C=0.01, class_weight="balanced")` on that raw dimension alone
+      (one-vs-rest for more than two classes) on the training split, and score its plain
+      accuracy on the held-out split;
+    - continuous factor: R² of a 1-D linear fit (squared correlation) on the training split,
+      as in the paper.
+    Then, as in both: gap between the top two dimensions per factor, averaged over factors.
+    (disentanglement_lib treats all factors as discrete or all as continuous; here each
+    factor follows `discrete=` / its dtype.)
     """
+    if compat not in SAP_VARIANTS:
+        raise StudioError(f"compat must be one of {', '.join(SAP_VARIANTS)}, not {compat!r}")
     codes = _as_codes(codes)
     if codes.shape[1] < 2:
         raise StudioError("SAP needs at least two code dimensions")
     columns, kinds = _as_factors(factors, len(codes), discrete)
     train = _split_mask(len(codes), split, seed)
     matrix = np.zeros((codes.shape[1], len(columns)))
-    centred = codes - codes.mean(axis=0)
     for k, (column, is_discrete) in enumerate(zip(columns, kinds, strict=True)):
-        if is_discrete:
+        if is_discrete and compat == "studio":
             matrix[:, k] = _one_dim_accuracy(codes, labels(column), train, seed)
+        elif is_discrete:
+            matrix[:, k] = _one_dim_svc_accuracy(codes, labels(column), train)
+        elif compat == "studio":
+            matrix[:, k] = _r2_one_dim(codes, column)
         else:
-            y = np.asarray(column, dtype=np.float64)
-            y = y - y.mean()
-            cov = centred.T @ y
-            var = (centred**2).sum(axis=0) * (y**2).sum()
-            matrix[:, k] = np.where(var > 0, cov**2 / np.maximum(var, 1e-300), 0.0)
+            # disentanglement_lib: np.cov on the training codes, 0 where var(code) <= 1e-12.
+            matrix[:, k] = _r2_one_dim(codes[train], np.asarray(column)[train], 1e-12)
     top = -np.sort(-matrix, axis=0)
     per_factor = top[0] - top[1]
-    return SapResult(float(per_factor.mean()), per_factor, matrix)
+    return SapResult(float(per_factor.mean()), per_factor, matrix, compat)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,9 +475,10 @@ def probe_leakage(
     """Linear probe of every factor from every code: what does each code know?
 
     Codes are standardised on the training samples; discrete factors (integer, bool or string
-    labels) are probed with multinomial logistic regression (C = 1) and scored by held-out
-    accuracy, continuous (float) factors with ridge regression (α = 1) and scored by held-out
-    R². `discrete={"name": True}` overrides the dtype rule per factor.
+    labels) are probed with multinomial logistic regression (inverse L2 strength `c`, default
+    `LOGISTIC_C_PROBE` = 10) and scored by held-out accuracy, continuous (float) factors with
+    ridge regression (α = 1) and scored by held-out R². `discrete={"name": True}` overrides the
+    dtype rule per factor.
 
     `chance` is the constant guess a probe must beat: "train_majority" (the training set's most
     frequent class, scored on the test set: what a probe that ignores its input learns) or

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from studio.errors import StudioError
-from studio.explore.bank import scores
-from studio.explore.interpolation import interpolate
-from studio.explore.tsne import embed
+from studio.eval.tsne import embed
+from studio.explore.scores import scores
+from studio.papers.jean.interpolation import interpolate
 
 
 def _blobs(n=150, seed=0):
@@ -69,7 +69,7 @@ def test_grouped_knn_does_not_let_a_clip_vote_for_itself():
 
 
 def test_a_point_outside_the_bank_is_a_clear_error():
-    from studio.explore.bank import CodeBank
+    from studio.data.code_bank import CodeBank
 
     bank = CodeBank(
         {"expression": np.zeros((3, 4), np.float32)},
@@ -89,19 +89,20 @@ def test_interpolation_hits_the_end_points_and_extrapolates():
 
 @pytest.mark.slow
 def test_bank_interpolator_and_export_on_the_tiny_corpus(tmp_path, monkeypatch):
-    import studio.explore.bank as bank_mod
-    from studio.explore.bank import corpus_bank, point_frame
-    from studio.explore.interpolation import (
+    import studio.papers.jean.codes as bank_mod
+    from studio.explore.scores import point_frame
+    from studio.papers.jean.codes import corpus_bank
+    from studio.papers.jean.interpolation import (
         Interpolator,
         export_strip,
         expression_code_of_clip,
         expression_code_of_label,
         rest_lip_code,
     )
-    from tests.explore.jean_tiny import tiny_jean
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, corpus, out = tiny_jean()
-    import studio.train.jean as tj
+    import studio.papers.jean.data as tj
 
     monkeypatch.setattr(tj, "CACHE_DIR", out / "cache")
     monkeypatch.setattr(bank_mod, "CACHE_DIR", tmp_path)
@@ -135,14 +136,15 @@ def test_bank_interpolator_and_export_on_the_tiny_corpus(tmp_path, monkeypatch):
 def test_a_shipped_bank_stands_in_for_a_missing_corpus(tmp_path, monkeypatch):
     """Write a bank from the tiny corpus, then read it back as the shipped one: labels, codes
     (float16 round trip), GT blendshapes re-rendered as the point's frame, a clip's code."""
-    import studio.explore.bank as bank_mod
-    import studio.models.checkpoints as ckpt
-    from studio.explore.bank import CodeBank, corpus_bank, point_frame, shipped_bank
-    from studio.explore.interpolation import code_from_choice
-    from tests.explore.jean_tiny import tiny_jean
+    import studio.papers.jean.codes as bank_mod
+    from studio.data.code_bank import CodeBank
+    from studio.explore.scores import point_frame
+    from studio.papers.jean.codes import corpus_bank, shipped_bank
+    from studio.papers.jean.interpolation import code_from_choice
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, corpus, out = tiny_jean()
-    import studio.train.jean as tj
+    import studio.papers.jean.data as tj
 
     monkeypatch.setattr(tj, "CACHE_DIR", out / "cache")
     monkeypatch.setattr(bank_mod, "CACHE_DIR", tmp_path)
@@ -157,7 +159,7 @@ def test_a_shipped_bank_stands_in_for_a_missing_corpus(tmp_path, monkeypatch):
         **{f"code_{k}": v.astype(np.float16) for k, v in bank.codes.items()},
         **{f"label_{k}": v for k, v in bank.labels.items()},
     )
-    monkeypatch.setattr(ckpt, "load_card", lambda name: {"sha256": "sha-of-the-tiny-model"})
+    monkeypatch.setattr(bank_mod, "load_card", lambda name: {"sha256": "sha-of-the-tiny-model"})
     read = shipped_bank(40, path=shipped)
     assert isinstance(read, CodeBank) and len(read) == 40 and read.corpus == ""
     row = np.linspace(0, len(bank) - 1, 40).round().astype(int)[7]
@@ -168,18 +170,18 @@ def test_a_shipped_bank_stands_in_for_a_missing_corpus(tmp_path, monkeypatch):
 
     monkeypatch.setattr(bank_mod, "SHIPPED_BANK", shipped)
     missing = tmp_path / "no-corpus"
-    monkeypatch.setattr(bank_mod, "DEFAULT_CORPUS", missing)
+    monkeypatch.setenv("STUDIO_CORPUS", str(missing))
     clip_id = read.point(0)["clip_id"]
     code = code_from_choice("SynthTalk clip", "", clip_id, corpus=missing)
     assert code.shape == (64,) and np.isfinite(code).all()
     with pytest.raises(StudioError, match="not in the shipped code bank"):
         code_from_choice("SynthTalk clip", "", "id999_s00_happy3", corpus=missing)
-    monkeypatch.setattr(ckpt, "load_card", lambda name: {"sha256": "another checkpoint"})
+    monkeypatch.setattr(bank_mod, "load_card", lambda name: {"sha256": "another checkpoint"})
     assert shipped_bank(path=shipped) is None  # written for another checkpoint: not used
 
 
 def test_the_shipped_bank_belongs_to_the_shipped_checkpoint():
-    from studio.explore.bank import SHIPPED_BANK, shipped_bank
+    from studio.papers.jean.codes import SHIPPED_BANK, shipped_bank
 
     if not SHIPPED_BANK.exists():
         pytest.skip("no shipped bank: python -m studio.explore ship-bank")
@@ -193,7 +195,7 @@ def test_scores_cli_prints_every_code_against_every_label(tmp_path, capsys):
     """`python -m studio.explore scores`: 3 codes × 3 labels, from the shipped bank when no
     corpus is there; the expression code tells the emotion far above chance."""
     from studio.explore.__main__ import main
-    from studio.explore.bank import SHIPPED_BANK
+    from studio.papers.jean.codes import SHIPPED_BANK
 
     if not SHIPPED_BANK.exists():
         pytest.skip("no shipped bank: python -m studio.explore ship-bank")
@@ -207,7 +209,7 @@ def test_scores_cli_prints_every_code_against_every_label(tmp_path, capsys):
 
 
 def test_strip_image_writes_each_alpha_under_its_frame():
-    from studio.explore.interpolation import strip_image
+    from studio.papers.jean.interpolation import strip_image
 
     frames = np.full((3, 64, 64, 3), 128, np.uint8)
     plain = strip_image(frames)

@@ -17,7 +17,7 @@ SCREENSHOTS = ROOT / "runs" / "screenshots"
 def _needs_jean():
     if not (ROOT / "checkpoints" / "jean.safetensors").exists():
         pytest.skip("no JEAN checkpoint: python -m studio.train jean")
-    from studio.explore.bank import shipped_bank
+    from studio.papers.jean.codes import shipped_bank
 
     has_corpus = (ROOT / "data" / "synthtalk-default" / "manifest.json").exists()
     if not has_corpus and shipped_bank() is None:

@@ -43,6 +43,7 @@ def expression_codes_of(model, data) -> tuple[np.ndarray, np.ndarray]:
 
 
 SHIPPED_BANK = ASSETS / "jean_bank.npz"
+CACHE_DIR = CACHE / "jean"  # banks beside the feature cache
 CODE_NAMES = ("expression", "lip", "audio")
 _MEMO: dict[tuple, CodeBank] = {}  # banks already read in this process
 
@@ -115,7 +116,7 @@ def corpus_bank(
             b"".join(v.numpy().tobytes() for v in model.state_dict().values())
         ).hexdigest()
     key = cache_key(features=features_key(corpus), checkpoint=sha, points=max_points, split=split)
-    path = CACHE / "jean" / f"bank_{key}.npz"
+    path = CACHE_DIR / f"bank_{key}.npz"
     if cache and path.exists():
         _MEMO[fast] = CodeBank.load(path)
         return _MEMO[fast]

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from studio.errors import StudioError
-from studio.models.jean import (
+from studio.papers.jean.model import (
     FEATURE_DIM,
     LANDMARK_DIM,
     MOUTH_SLICE,
@@ -22,7 +22,7 @@ from studio.models.jean import (
 
 def test_batched_normalisation_matches_the_geometry_module():
     from studio.face.geometry import euler_to_rotation, normalise_landmarks
-    from studio.models.jean import _reference
+    from studio.papers.jean.model import _reference
 
     ref = _reference()
     rng = np.random.default_rng(0)
@@ -61,7 +61,7 @@ def test_info_nce_prefers_the_matching_audio():
 
 
 def test_mouth_swap_target_takes_the_other_frames_mouth():
-    from studio.train.jean import lmae_loss
+    from studio.papers.jean.losses import lmae_loss
 
     model = Jean(JeanConfig())
     a, b = torch.randn(4, LANDMARK_DIM), torch.randn(4, LANDMARK_DIM)
@@ -87,7 +87,7 @@ def test_mouth_swap_target_takes_the_other_frames_mouth():
 
 
 def test_checkpoint_is_small_and_round_trips(tmp_path):
-    from studio.models.checkpoints import load_checkpoint, save_checkpoint
+    from studio.nn.checkpoints import load_checkpoint, save_checkpoint
 
     model = Jean()
     card = {
@@ -113,8 +113,8 @@ def test_checkpoint_is_small_and_round_trips(tmp_path):
 
 @pytest.mark.slow
 def test_tiny_training_runs_all_stages_and_learns():
-    from studio.train.loop import read_log
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.nn.loop import read_log
+    from tests.papers.jean.tiny import tiny_jean
 
     model, report, data, _, out = tiny_jean()
     assert set(report["audio_variants"]) == {"paper_1neg_tau0.1", "dhnerf_10neg_tau0.5"}
@@ -134,8 +134,10 @@ def test_expression_options_read_codes_elsewhere_and_pull_lip_codes_together():
     """--expr-other-time: batches carry a second window of each clip and the loss reads the
     expression codes there (moving that window moves the loss); --lip-consistency adds a
     finite term."""
-    from studio.train.jean import WINDOW, alignment_groups, expr_batches, expr_loss_fn
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.batches import alignment_groups, expr_batches
+    from studio.papers.jean.losses import expr_loss_fn
+    from studio.papers.jean.model import WINDOW
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, _, _ = tiny_jean()
     feats = data.features
@@ -160,15 +162,10 @@ def test_expression_options_read_codes_elsewhere_and_pull_lip_codes_together():
 def test_contrastive_options_reward_the_right_match():
     """frame_contrast / clip_contrast: the loss is low when each anchor's positive is the
     nearest candidate and high when the negatives are; expr_loss_fn reports both terms."""
-    from studio.train.jean import (
-        WINDOW,
-        alignment_groups,
-        clip_contrast,
-        expr_batches,
-        expr_loss_fn,
-        frame_contrast,
-    )
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.batches import alignment_groups, expr_batches
+    from studio.papers.jean.losses import clip_contrast, expr_loss_fn, frame_contrast
+    from studio.papers.jean.model import WINDOW
+    from tests.papers.jean.tiny import tiny_jean
 
     g = torch.Generator().manual_seed(0)
     z = torch.randn(4, 8, 16, generator=g)
@@ -200,8 +197,8 @@ def test_contrastive_options_reward_the_right_match():
 def test_viseme_oracle_bounds_frame_retrieval():
     import dataclasses
 
-    from studio.train.jean import viseme_oracle_top1
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.metrics import viseme_oracle_top1
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     shared = viseme_oracle_top1(data, n_neg=9, n_query=300)
@@ -217,8 +214,8 @@ def test_negative_sampler_draws_from_the_protocol_it_names():
     """Bar protocol: the same identity's other clips; lip-sync protocol: the query's own clip,
     at least `same_clip_gap` frames away. Codes that match only their own frame retrieve
     perfectly under both; codes unrelated to the mouth retrieve near chance (1 in 10)."""
-    from studio.train.jean import NegativeSampler, retrieval_top1
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.metrics import NegativeSampler, retrieval_top1
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     ident = data.column("identity_id")
@@ -257,7 +254,7 @@ def _card(command: str, build: dict, viseme_from_lip: float) -> dict:
 
 
 def test_comparison_puts_both_runs_with_their_commands_and_builds():
-    from studio.train.jean import comparison
+    from studio.papers.jean.card import comparison
 
     this = _card("python -m studio.train jean --lip-consistency 0.5", {"seconds": 1}, 0.38)
     other = _card("python -m studio.train jean", {"seconds": 2}, 0.46)
@@ -296,7 +293,8 @@ def test_expr_contrast_without_other_time_fails_before_training(tmp_path, capsys
 def test_stage_steps_name_single_stages_and_refuse_unknown_ones(capsys):
     import argparse
 
-    from studio.train.__main__ import _stage_steps, main
+    from studio.papers.jean.cli import _stage_steps
+    from studio.train.__main__ import main
 
     assert _stage_steps("audio=12000, expr=3000") == {"audio": 12000, "expr": 3000}
     for bad in ("decoder=5", "audio=", "audio=-3", "audio=0"):
@@ -313,8 +311,8 @@ def test_cross_identity_pairs_group_one_sentence_over_its_speakers():
     identity that speaks the sentence, so a batch can pair two faces saying the same words."""
     import dataclasses
 
-    from studio.train.jean import alignment_groups, expr_batches
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.batches import alignment_groups, expr_batches
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     same_sentence = dataclasses.replace(data, clips=[{**c, "sentence_id": 0} for c in data.clips])
@@ -334,9 +332,9 @@ def test_cross_identity_pairs_group_one_sentence_over_its_speakers():
 
 
 def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
-    from studio.bench.jean import bars, evaluate, headline
-    from studio.train.jean import split
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench import bars, evaluate, headline
+    from studio.papers.jean.data import split
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, _, _ = tiny_jean()
     parts = split(data)
@@ -369,8 +367,8 @@ def test_bench_evaluation_reports_every_bar_quantity_and_the_oracles():
 def test_reuse_encoders_trains_only_the_transformer(tmp_path):
     """--reuse-encoders: the landmark AE and audio encoder are the trained model's, their
     stage records come from its card, and only the transformer learns."""
-    from studio.train.jean import train_jean
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.train import train_jean
+    from tests.papers.jean.tiny import tiny_jean
 
     trained, report, data, corpus, _ = tiny_jean()
     card = {

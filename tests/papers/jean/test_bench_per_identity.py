@@ -19,8 +19,8 @@ def _one_person_three_sentences(data):
 
 
 def test_identity_split_holds_out_a_whole_sentence_and_refuses_one_sentence_people():
-    from studio.bench.jean_per_identity import identity_split
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_per_identity import identity_split
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     person = _one_person_three_sentences(data)
@@ -36,9 +36,9 @@ def test_identity_split_holds_out_a_whole_sentence_and_refuses_one_sentence_peop
 
 
 def test_comparison_trains_a_separate_model_and_scores_both_forms(tmp_path):
-    from studio.bench.jean_per_identity import compare, markdown_table, summary
-    from studio.train.jean import ExpressionOptions
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_per_identity import compare, markdown_table, summary
+    from studio.papers.jean.train import ExpressionOptions
+    from tests.papers.jean.tiny import tiny_jean
 
     shipped, _, data, _, _ = tiny_jean()
     before = {k: v.clone() for k, v in shipped.expr.state_dict().items()}
@@ -67,7 +67,7 @@ def test_comparison_trains_a_separate_model_and_scores_both_forms(tmp_path):
 
 
 def test_expression_options_come_from_the_card():
-    from studio.train.jean import ExpressionOptions
+    from studio.papers.jean.train import ExpressionOptions
 
     card = {
         "training": {

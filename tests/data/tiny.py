@@ -20,7 +20,7 @@ def tiny_corpus() -> Path:
 def tiny_arrays(face_size: int = 64):
     """(train clips, held-out clips), face crops at `face_size`, with the crop cache kept in a
     temporary folder."""
-    import studio.train.synth_data as sd
+    import studio.data.corpus_arrays as sd
 
     corpus = tiny_corpus()
     sd.CACHE_DIR = corpus.parent / "cache"

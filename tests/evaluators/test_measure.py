@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import torch
 
-from studio.eval.evaluators import eer, identity_bars, sync_bars
 from studio.eval.sync import sync_scores
-from studio.models.sync_expert import mel_windows, shift_mel
-from studio.train.loop import TrainConfig, train
-from tests.train.tiny import tiny_arrays, tiny_corpus
+from studio.evaluators.measure import eer, identity_bars, sync_bars
+from studio.evaluators.sync_expert.model import mel_windows, shift_mel
+from studio.nn.loop import TrainConfig, train
+from tests.data.tiny import tiny_arrays, tiny_corpus
 
 
 def test_eer_known_values():
@@ -51,7 +51,7 @@ RECIPES = ["sync_expert", "emotion_classifier", "identity_embedder"]
 
 @pytest.mark.parametrize("name", RECIPES)
 def test_a_few_steps_reduce_the_loss(name, tmp_path):
-    recipe = importlib.import_module(f"studio.train.{name}")
+    recipe = importlib.import_module(f"studio.evaluators.{name}.train")
     torch.manual_seed(0)  # the initial weights, so the test is the same on every run
     model = recipe.make_model()
     clips, _ = tiny_arrays(getattr(model.config, "face_size", 64))  # the model's input size
@@ -87,7 +87,7 @@ def test_a_few_steps_reduce_the_loss(name, tmp_path):
 
 
 def test_emotion_batches_follow_the_intensity_weights():
-    from studio.train.emotion_classifier import batch_fn
+    from studio.evaluators.emotion_classifier.train import batch_fn
 
     clips, _ = tiny_arrays()
     assert len({c.intensity for c in clips}) > 1  # the tiny corpus mixes intensities
@@ -109,7 +109,7 @@ def test_bad_intensity_weights_are_a_clear_cli_error(text, capsys):
 
 
 def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
-    from studio.models.emotion_classifier import load
+    from studio.evaluators.emotion_classifier.model import load
     from studio.train.__main__ import main
 
     tiny_arrays()  # sets the crop cache to a temporary folder
@@ -148,8 +148,8 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
 
 
 def test_bars_run_on_held_out_clips():
-    from studio.models.identity_embedder import IdentityEmbedder
-    from studio.models.sync_expert import SyncExpert
+    from studio.evaluators.identity_embedder.model import IdentityEmbedder
+    from studio.evaluators.sync_expert.model import SyncExpert
 
     _, held = tiny_arrays()
     s = sync_bars(SyncExpert().eval(), held)

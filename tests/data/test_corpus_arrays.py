@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from studio.train.synth_data import cache_key
-from tests.train.tiny import tiny_corpus
+from studio.data.corpus_arrays import arrays_key as cache_key
+from tests.data.tiny import tiny_corpus
 
 
 def test_a_rebuilt_corpus_in_the_same_folder_gets_a_new_cache_key(tmp_path):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from studio.models.emotion_classifier import EmotionClassifier, EmotionClassifierConfig
-from studio.models.identity_embedder import IdentityEmbedder, csim_crops
-from studio.models.sync_expert import (
+from studio.evaluators.emotion_classifier.model import EmotionClassifier, EmotionClassifierConfig
+from studio.evaluators.identity_embedder.model import IdentityEmbedder, csim_crops
+from studio.evaluators.sync_expert.model import (
     SyncExpert,
     clip_embeddings,
     lse,
@@ -19,7 +19,7 @@ from studio.models.sync_expert import (
     video_windows,
 )
 from studio.speech.features import log_mel
-from tests.train.tiny import tiny_arrays, tiny_corpus
+from tests.data.tiny import tiny_arrays, tiny_corpus
 
 
 def test_sync_expert_shapes_and_unit_norm():
@@ -80,8 +80,8 @@ def test_image_evaluators_shapes():
 
 
 def test_emotion_ensemble_is_the_mean_of_its_members_probabilities(tmp_path):
-    from studio.models.checkpoints import save_checkpoint
-    from studio.models.emotion_classifier import EmotionEnsemble, config_dict, load
+    from studio.evaluators.emotion_classifier.model import EmotionEnsemble, config_dict, load
+    from studio.nn.checkpoints import save_checkpoint
 
     torch.manual_seed(0)
     config = EmotionClassifierConfig(widths=(8, 8, 8), face_size=32)

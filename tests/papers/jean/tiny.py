@@ -12,8 +12,9 @@ STEPS = {"lmae": 30, "audio": 6, "expr": 8}
 @functools.lru_cache(maxsize=1)
 def tiny_jean():
     """(model, report, data, corpus path)."""
-    from studio.train.jean import load_data, train_jean
-    from tests.train.tiny import tiny_corpus
+    from studio.papers.jean.data import load_data
+    from studio.papers.jean.train import train_jean
+    from tests.data.tiny import tiny_corpus
 
     corpus = tiny_corpus()
     out = Path(tempfile.mkdtemp(prefix="jean_tiny_"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import studio.bench.report as report
+import studio.provenance as report
 
 
 def test_commit_is_marked_dirty_only_when_code_changed(monkeypatch):

@@ -10,8 +10,8 @@ import torch
 
 
 def test_two_windows_side_by_side_are_the_32_mel_frames_around_the_frame():
-    from studio.bench.jean_audio import AudioVariant, window_fn
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, window_fn
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     wide = window_fn(data, AudioVariant("w", span=2))
@@ -25,8 +25,8 @@ def test_two_windows_side_by_side_are_the_32_mel_frames_around_the_frame():
 
 
 def test_speaker_normalisation_removes_each_persons_mean_level():
-    from studio.bench.jean_audio import AudioVariant, window_fn
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, window_fn
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     plain = window_fn(data, AudioVariant("p"))(np.arange(len(data.viseme)))
@@ -39,8 +39,8 @@ def test_speaker_normalisation_removes_each_persons_mean_level():
 
 
 def test_label_mean_ceiling_rises_with_the_labels_that_shape_the_mouth():
-    from studio.bench.jean_audio import label_mean_top1
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import label_mean_top1
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     rng = np.random.default_rng(0)
@@ -60,7 +60,7 @@ def test_label_mean_ceiling_rises_with_the_labels_that_shape_the_mouth():
 
 
 def test_band_shift_zero_keeps_a_formant_in_its_band():
-    from studio.train.jean import augment_mel
+    from studio.papers.jean.losses import augment_mel
 
     torch.manual_seed(0)
     x = torch.full((64, 16, 80), -8.0)
@@ -73,7 +73,7 @@ def test_band_shift_zero_keeps_a_formant_in_its_band():
 
 
 def test_audio_encoder_span_sets_the_window_and_refuses_odd_spans():
-    from studio.models.jean import AudioEncoder, JeanConfig
+    from studio.papers.jean.model import AudioEncoder, JeanConfig
 
     assert AudioEncoder(JeanConfig(audio_span=2))(torch.zeros(3, 32, 80)).shape == (3, 64)
     shipped_layout = AudioEncoder(JeanConfig()).state_dict().keys()
@@ -85,8 +85,8 @@ def test_audio_encoder_span_sets_the_window_and_refuses_odd_spans():
 
 
 def test_a_variant_trains_against_frozen_mouth_codes(tmp_path):
-    from studio.bench.jean_audio import AudioVariant, encode, train_variant
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, encode, train_variant
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, _, _ = tiny_jean()
     mouth = model.landmark_codes(data.landmarks)[1]
@@ -100,8 +100,8 @@ def test_a_variant_trains_against_frozen_mouth_codes(tmp_path):
 
 def test_full_training_refuses_wider_audio_windows_it_cannot_feed():
     from studio.errors import StudioError
-    from studio.models.jean import JeanConfig
-    from studio.train.jean import train_jean
+    from studio.papers.jean.model import JeanConfig
+    from studio.papers.jean.train import train_jean
 
     with pytest.raises(StudioError, match="jean-audio"):
         train_jean("no-corpus-needed", config=JeanConfig(audio_span=2), progress=False)
@@ -109,8 +109,8 @@ def test_full_training_refuses_wider_audio_windows_it_cannot_feed():
 
 @pytest.mark.parametrize("condition", ["emotion labels", "clip summary - speaker mean"])
 def test_conditions_are_one_vector_per_clip(condition):
-    from studio.bench.jean_audio import AudioVariant, conditions_of
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, conditions_of
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     cond = conditions_of(data, AudioVariant("c", condition=condition))
@@ -127,8 +127,8 @@ def test_conditions_are_one_vector_per_clip(condition):
 
 
 def test_conditions_refuse_an_unknown_kind_and_none_means_no_vector():
-    from studio.bench.jean_audio import AudioVariant, conditions_of
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, conditions_of
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     assert conditions_of(data, AudioVariant("n")) is None
@@ -137,8 +137,8 @@ def test_conditions_refuse_an_unknown_kind_and_none_means_no_vector():
 
 
 def test_batches_carry_the_conditions_of_their_positives_then_negatives():
-    from studio.train.jean import audio_batches
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.batches import audio_batches
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     n = len(data.viseme)
@@ -158,8 +158,8 @@ def test_batches_carry_the_conditions_of_their_positives_then_negatives():
 def test_own_clip_negatives_come_from_the_anchors_clip_far_enough_away(fraction):
     """same_clip_fraction: that share of the negatives is the anchor's own clip, >= gap
     frames away; the rest are the paper's (the same person, another clip)."""
-    from studio.train.jean import audio_batches
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.batches import audio_batches
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     n = len(data.viseme)
@@ -181,8 +181,8 @@ def test_own_clip_negatives_come_from_the_anchors_clip_far_enough_away(fraction)
 
 
 def test_a_conditioned_variant_trains_and_its_code_depends_on_the_condition(tmp_path):
-    from studio.bench.jean_audio import AudioVariant, conditions_of, encode, train_variant
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import AudioVariant, conditions_of, encode, train_variant
+    from tests.papers.jean.tiny import tiny_jean
 
     model, _, data, _, _ = tiny_jean()
     mouth = model.landmark_codes(data.landmarks)[1]
@@ -198,8 +198,8 @@ def test_a_conditioned_variant_trains_and_its_code_depends_on_the_condition(tmp_
 def test_clip_prosody_sees_a_louder_clip_in_its_mean_only():
     import copy
 
-    from studio.bench.jean_audio import clip_prosody
-    from tests.explore.jean_tiny import tiny_jean
+    from studio.papers.jean.bench_audio import clip_prosody
+    from tests.papers.jean.tiny import tiny_jean
 
     _, _, data, _, _ = tiny_jean()
     x, emotions = clip_prosody(data, speaker_norm=False)
