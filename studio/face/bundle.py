@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from studio.errors import StudioError
+from studio.paths import CHECKPOINTS
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VENDORED_TASK = REPO_ROOT / "checkpoints" / "face_landmarker.task"
+VENDORED_TASK = CHECKPOINTS / "face_landmarker.task"
 
 
 @lru_cache(maxsize=1)

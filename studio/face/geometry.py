@@ -42,29 +42,6 @@ def matrix_from_pose6(pose6: np.ndarray) -> np.ndarray:
     return m
 
 
-def similarity_align(
-    source: np.ndarray, target: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """Umeyama: scale s, rotation R, translation t minimising |s R source + t - target|.
-
-    Both (N, 3); rows with NaN in either are ignored. No reflections.
-    """
-    ok = np.isfinite(source).all(1) & np.isfinite(target).all(1)
-    src, dst = source[ok].astype(np.float64), target[ok].astype(np.float64)
-    mu_s, mu_d = src.mean(0), dst.mean(0)
-    xs, xd = src - mu_s, dst - mu_d
-    cov = xd.T @ xs / len(src)
-    u, sing, vt = np.linalg.svd(cov)
-    d = np.ones(3)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        d[-1] = -1.0
-    rot = u @ np.diag(d) @ vt
-    var_s = (xs**2).sum() / len(src)
-    scale = float((sing * d).sum() / var_s)
-    trans = mu_d - scale * rot @ mu_s
-    return scale, rot, trans
-
-
 def image_points_to_3d(landmarks: np.ndarray) -> np.ndarray:
     """Pixel (x, y down, z far) -> a right-handed frame like the mesh's (x, y up, z near)."""
     return landmarks * np.array([1.0, -1.0, -1.0], dtype=np.float32)
@@ -76,7 +53,29 @@ def normalise_landmarks(landmarks: np.ndarray, reference: np.ndarray) -> np.ndar
     landmarks (N>=468, 3) in pixels; reference (468, 3). The alignment is fitted on the 468 mesh
     points (the stable ones) and applied to all of them, irises included.
     """
-    pts = image_points_to_3d(landmarks)
-    n = len(reference)
-    scale, rot, trans = similarity_align(pts[:n], reference)
-    return (scale * pts @ rot.T + trans).astype(np.float32)
+    return normalise_landmarks_batch(np.asarray(landmarks)[None], reference)[0]
+
+
+def normalise_landmarks_batch(landmarks: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`normalise_landmarks` for a whole clip at once (a batched Umeyama similarity fit, no
+    reflections): (T, N>=468, 3) image landmarks → (T, N, 3) points in the reference's frame.
+    Frames with any NaN in their first len(reference) points come back NaN."""
+    pts = image_points_to_3d(np.asarray(landmarks, np.float64))
+    ref = np.asarray(reference, np.float64)
+    n = len(ref)
+    src = pts[:, :n]
+    ok = np.isfinite(src).all((1, 2))
+    src = np.where(ok[:, None, None], src, 0.0)
+    mu_s, mu_d = src.mean(1, keepdims=True), ref.mean(0)
+    xs, xd = src - mu_s, ref - mu_d
+    cov = np.einsum("ni,tnj->tij", xd, xs) / n
+    u, sing, vt = np.linalg.svd(cov)
+    d = np.ones((len(src), 3))
+    d[np.linalg.det(u) * np.linalg.det(vt) < 0, -1] = -1.0
+    rot = u @ (d[:, :, None] * vt)
+    var_s = (xs**2).sum((1, 2)) / n
+    scale = (sing * d).sum(1) / np.maximum(var_s, 1e-12)
+    trans = mu_d - scale[:, None] * np.einsum("tij,tj->ti", rot, mu_s[:, 0])
+    out = scale[:, None, None] * np.einsum("tnj,tij->tni", pts, rot) + trans[:, None]
+    out[~ok] = np.nan
+    return out.astype(np.float32)

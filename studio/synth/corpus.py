@@ -58,6 +58,12 @@ class CorpusConfig:
     def all_conditions(self) -> list[tuple[str, int]]:
         return list(self.conditions) if self.conditions else emotion_conditions()
 
+    @property
+    def held_out_ids(self) -> list[int]:
+        """The held-out identities' ids: they follow the training ones."""
+        first = self.train_identities
+        return list(range(first, first + self.held_out_identities))
+
 
 PRESETS: dict[str, CorpusConfig] = {
     "default": CorpusConfig(name="synthtalk-default"),

@@ -19,11 +19,12 @@ from studio.papers.jean.interpolation import (
     path_frames,
     strip_image,
 )
+from studio.synth.corpus import PRESETS
 from studio.synth.emotions import EMOTIONS
 from studio.ui.errors import user_errors
 from studio.ui.figures import blendshape_bars
 
-IDENTITIES = list(range(32, 40))  # SynthTalk's held-out identities (default corpus)
+IDENTITIES = PRESETS["default"].held_out_ids  # SynthTalk's held-out identities
 EXPORT_SIZE = 256  # strip, GIF and MP4 (the live view renders 128 px for speed)
 
 

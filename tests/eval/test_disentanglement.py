@@ -73,6 +73,102 @@ def test_sap_perfect_random_rotated(codes: dict, factors: np.ndarray) -> None:
     assert sap(codes["rotated"], factors).score < 0.2
 
 
+@pytest.fixture(scope="module")
+def three_class() -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Three independent 3-class factors with perfect, rotated and random codes (as `codes`).
+
+    Few classes, so that one linear boundary per class (disentanglement_lib's SAP) can read a
+    factor off its dimension: the best gap is then 1 − 1/3 for both variants."""
+    rng = np.random.default_rng(9)
+    factors = rng.integers(0, 3, (N, 3))
+    signal = (factors - factors.mean(0)) / factors.std(0) + 0.05 * rng.standard_normal((N, 3))
+    perfect = np.concatenate([signal, rng.standard_normal((N, 3))], axis=1)
+    rotated = perfect @ ortho_group.rvs(6, random_state=2)
+    return factors, {"perfect": perfect, "rotated": rotated, "random": rng.standard_normal((N, 6))}
+
+
+@pytest.mark.parametrize("compat", ["studio", "disentanglement_lib"])
+def test_sap_both_variants_tell_disentangled_from_entangled(three_class, compat) -> None:
+    factors, codes = three_class
+    perfect = sap(codes["perfect"], factors, compat=compat)
+    assert perfect.compat == compat
+    assert perfect.score > 0.55  # of at most 2/3
+    assert np.all(perfect.matrix[[0, 1, 2], [0, 1, 2]] > 0.95)
+    assert sap(codes["rotated"], factors, compat=compat).score < 0.25
+    assert sap(codes["random"], factors, compat=compat).score < 0.05
+
+
+def disentanglement_lib_score_matrix(mus, ys, mus_test, ys_test, continuous_factors):
+    """disentanglement_lib's `sap_score.compute_score_matrix`, as published (mus (D, N))."""
+    from sklearn import svm
+
+    num_latents, num_factors = mus.shape[0], ys.shape[0]
+    score_matrix = np.zeros([num_latents, num_factors])
+    for i in range(num_latents):
+        for j in range(num_factors):
+            mu_i = mus[i, :]
+            y_j = ys[j, :]
+            if continuous_factors:
+                cov_mu_i_y_j = np.cov(mu_i, y_j, ddof=1)
+                cov_mu_y = cov_mu_i_y_j[0, 1] ** 2
+                var_mu = cov_mu_i_y_j[0, 0]
+                var_y = cov_mu_i_y_j[1, 1]
+                score_matrix[i, j] = cov_mu_y * 1.0 / (var_mu * var_y) if var_mu > 1e-12 else 0.0
+            else:
+                mu_i_test = mus_test[i, :]
+                y_j_test = ys_test[j, :]
+                classifier = svm.LinearSVC(C=0.01, class_weight="balanced")
+                classifier.fit(mu_i[:, np.newaxis], y_j)
+                pred = classifier.predict(mu_i_test[:, np.newaxis])
+                score_matrix[i, j] = np.mean(pred == y_j_test)
+    return score_matrix
+
+
+def test_sap_disentanglement_lib_variant_is_the_published_one(three_class) -> None:
+    factors, codes = three_class
+    rng = np.random.default_rng(10)
+    # Unbalanced and many-class discrete factors, on raw (unstandardised, offset) codes.
+    mixed = np.stack([factors[:, 0], (factors[:, 1] + 3 * factors[:, 2]) % 7], 1)
+    mixed[rng.random(N) < 0.5, 0] = 0
+    x = codes["rotated"][:, :4] * [0.2, 1.0, 5.0, 30.0] + 3.0
+    train = np.arange(N) < 1500
+    ours = sap(x, mixed, split=train, compat="disentanglement_lib")
+    reference = disentanglement_lib_score_matrix(
+        x[train].T, mixed[train].T, x[~train].T, mixed[~train].T, continuous_factors=False
+    )
+    np.testing.assert_allclose(ours.matrix, reference, atol=1e-12)
+    top = np.sort(reference, axis=0)
+    assert ours.score == pytest.approx(np.mean(top[-1] - top[-2]), abs=1e-12)
+    # Continuous factors: R² on the training split only.
+    v = x[:, :2] @ [[1.0, 0.3], [0.5, -2.0]] + rng.standard_normal((N, 2))
+    v[~train] = rng.standard_normal((N - 1500, 2))  # the held-out part carries no signal
+    ours = sap(x, v, split=train, compat="disentanglement_lib")
+    reference = disentanglement_lib_score_matrix(x[train].T, v[train].T, None, None, True)
+    np.testing.assert_allclose(ours.matrix, reference, rtol=1e-9, atol=1e-12)
+    assert not np.allclose(sap(x, v, split=train).matrix, reference)  # studio: all samples
+
+
+def test_sap_variants_differ_where_one_linear_boundary_cannot_read_a_dimension() -> None:
+    rng = np.random.default_rng(11)
+    z = rng.standard_normal((N, 3))
+    ten_classes = equal_frequency_bins(z[:, 0], 10)  # ordered along dimension 0
+    band = (np.abs(z[:, 1]) > 0.67).astype(int)  # both tails of dimension 1 vs the middle
+    factors = np.stack([ten_classes, band], 1)
+    studio = sap(z, factors)
+    published = sap(z, factors, compat="disentanglement_lib")
+    # Thresholds (the tree) read both factors off their dimension...
+    assert studio.matrix[0, 0] > 0.95 and studio.matrix[1, 1] > 0.95
+    assert studio.score > 0.4
+    # ...one LinearSVC boundary per class cannot: 10 ordered classes, or a band.
+    assert published.matrix[0, 0] < 0.5 and published.matrix[1, 1] < 0.75
+    assert published.score < studio.score - 0.3
+
+
+def test_sap_rejects_an_unknown_variant(codes: dict, factors: np.ndarray) -> None:
+    with pytest.raises(StudioError, match="compat"):
+        sap(codes["perfect"], factors, compat="kumar")
+
+
 def test_sap_continuous_uses_r2() -> None:
     rng = np.random.default_rng(6)
     v = rng.standard_normal(N)

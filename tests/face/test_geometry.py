@@ -5,9 +5,9 @@ from studio.face.geometry import (
     euler_to_rotation,
     matrix_from_pose6,
     normalise_landmarks,
+    normalise_landmarks_batch,
     pose6_from_matrix,
     rotation_to_euler,
-    similarity_align,
 )
 from studio.face.mesh import NOSE_TIP, canonical_mesh
 
@@ -28,14 +28,22 @@ def test_pose6_round_trip():
     np.testing.assert_allclose(pose6_from_matrix(matrix_from_pose6(pose6)), pose6, atol=1e-3)
 
 
-def test_similarity_align_recovers_a_known_transform():
+def test_batched_normalisation_undoes_a_known_similarity_per_frame():
+    """Each frame is the reference turned, scaled and moved by its own transform (in pixel
+    axes): the batch fit undoes every one; a frame with a NaN point comes back NaN."""
     rng = np.random.default_rng(0)
-    src = rng.normal(size=(50, 3))
-    rot = euler_to_rotation(25, -10, 8).astype(np.float64)
-    dst = 2.5 * src @ rot.T + np.array([1.0, -3.0, 0.5])
-    scale, r, t = similarity_align(src, dst)
-    assert scale == pytest.approx(2.5, rel=1e-6)
-    np.testing.assert_allclose(r, rot, atol=1e-6)
+    ref = rng.normal(size=(468, 3))
+    frames = []
+    for yaw, scale in ((25, 2.5), (-10, 0.7), (0, 1.0)):
+        rot = euler_to_rotation(yaw, -10, 8).astype(np.float64)
+        moved = scale * ref @ rot.T + rng.normal(size=3)
+        frames.append(moved * np.array([1.0, -1.0, -1.0]))  # to pixel axes (y down, z far)
+    frames = np.stack(frames)
+    frames[2, 5, 0] = np.nan
+    out = normalise_landmarks_batch(frames, ref)
+    np.testing.assert_allclose(out[:2], np.stack([ref, ref]), atol=1e-4)
+    assert np.isnan(out[2]).all()
+    np.testing.assert_allclose(normalise_landmarks(frames[0], ref), ref, atol=1e-4)
 
 
 def test_normalise_landmarks_removes_pose_and_scale():

@@ -33,9 +33,11 @@ from studio.papers.jean.metrics import (
 )
 from studio.papers.jean.model import load
 from studio.paths import default_corpus
+from studio.synth.corpus import PRESETS
 
 log = logging.getLogger(__name__)
 
+HELD_OUT = PRESETS["default"].held_out_ids  # the shipped bank's people (slider timings)
 BARS = (
     Bar("audio_lip_top1", ">=", 0.80, "audio → lip retrieval, 1 of 10 (same identity)"),
     Bar("knn5_emotion", ">=", 0.95, "expression code: 5-NN emotion accuracy"),
@@ -204,7 +206,7 @@ def speed(model, expr: np.ndarray, lip: np.ndarray, n: int = 5000) -> dict:
     t0 = time.time()
     embed(expr[idx], perplexity=30, cache=False)
     tsne_s = time.time() - t0
-    interp = Interpolator(model, expr[0], expr[-1], lip=lip[0], identity_id=32, size=128)
+    interp = Interpolator(model, expr[0], expr[-1], lip=lip[0], identity_id=HELD_OUT[0], size=128)
     interp.frame(0.3)  # warm-up
     times = []
     for a in np.linspace(-0.5, 1.5, 9):
@@ -216,7 +218,7 @@ def speed(model, expr: np.ndarray, lip: np.ndarray, n: int = 5000) -> dict:
         "slider_render_ms_median": round(1000 * float(np.median(times)), 1),
     }
     try:  # the tab's whole handler path: pick sources by label, build, decode, render
-        args = ("emotion label", "neutral", "", "emotion label", "happy", "", 33)
+        args = ("emotion label", "neutral", "", "emotion label", "happy", "", HELD_OUT[1])
         interpolator_for(*args).frame(0.5)
         times = []
         for a in np.linspace(-0.5, 1.5, 9):

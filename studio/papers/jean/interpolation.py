@@ -19,7 +19,7 @@ from studio.errors import StudioError
 from studio.media import write_gif, write_video
 from studio.papers.jean.codes import corpus_bank, face_source_codes
 from studio.papers.jean.model import expression_features, landmark_features, load
-from studio.paths import default_corpus
+from studio.paths import BUILD_DEFAULT_CORPUS, default_corpus
 from studio.render.camera import Camera
 from studio.synth.corpus import load_clip
 from studio.synth.identity import sample_identity
@@ -201,8 +201,8 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
                 raise StudioError(
                     f"Clip '{clip_id}' is not in the shipped code bank (held-out identities "
-                    f"032–039 only).{hint} For every clip, build the corpus: "
-                    "python -m studio.synth make --out data/synthtalk-default --preset default"
+                    f"{_id_range(bank)} only).{hint} For every clip, build the corpus: "
+                    + BUILD_DEFAULT_CORPUS
                 )
             return bank.codes["expression"][sel].mean(0).astype(np.float32)
         return np.frombuffer(_clip_code_cached(corpus, clip_id), np.float32)
@@ -231,3 +231,9 @@ def interpolator_for(
     b = code_from_choice(kind_b, label_b, clip_b, sources, corpus)
     lip = rest_lip_code(corpus_bank(str(corpus or default_corpus())))
     return Interpolator(load(), a, b, lip=lip, identity_id=int(identity_id), size=size)
+
+
+def _id_range(bank) -> str:
+    """The bank's identities as 'first–last' (zero-padded like clip ids)."""
+    ids = sorted({int(i) for i in np.asarray(bank.labels["identity"]).astype(str) if i.isdigit()})
+    return f"{ids[0]:03d}–{ids[-1]:03d}" if ids else "none"

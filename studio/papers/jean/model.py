@@ -31,7 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from studio.face import mesh
-from studio.face.geometry import image_points_to_3d
+from studio.face.geometry import normalise_landmarks_batch
 from studio.nn.checkpoints import load_checkpoint
 
 NAME = "jean"
@@ -56,29 +56,9 @@ def _reference() -> np.ndarray:
 
 
 def normalise_batch(landmarks: np.ndarray) -> np.ndarray:
-    """`studio.face.geometry.normalise_landmarks` for a whole clip at once (batched Umeyama):
-    (T, N>=468, 3) image landmarks → (T, N, 3) canonical-frame points in cm. Frames with any
-    NaN in their 468 mesh points come back NaN."""
-
-    pts = image_points_to_3d(np.asarray(landmarks, np.float64))
-    ref = _reference()
-    n = len(ref)
-    src = pts[:, :n]
-    ok = np.isfinite(src).all((1, 2))
-    src = np.where(ok[:, None, None], src, 0.0)
-    mu_s, mu_d = src.mean(1, keepdims=True), ref.mean(0)
-    xs, xd = src - mu_s, ref - mu_d
-    cov = np.einsum("ni,tnj->tij", xd, xs) / n
-    u, sing, vt = np.linalg.svd(cov)
-    d = np.ones((len(src), 3))
-    d[np.linalg.det(u) * np.linalg.det(vt) < 0, -1] = -1.0
-    rot = u @ (d[:, :, None] * vt)
-    var_s = (xs**2).sum((1, 2)) / n
-    scale = (sing * d).sum(1) / np.maximum(var_s, 1e-12)
-    trans = mu_d - scale[:, None] * np.einsum("tij,tj->ti", rot, mu_s[:, 0])
-    out = scale[:, None, None] * np.einsum("tnj,tij->tni", pts, rot) + trans[:, None]
-    out[~ok] = np.nan
-    return out.astype(np.float32)
+    """(T, N>=468, 3) image landmarks → (T, N, 3) canonical-frame points in cm (NaN frames stay
+    NaN): the face layer's batched pose normalisation onto the canonical mesh."""
+    return normalise_landmarks_batch(landmarks, _reference())
 
 
 def landmark_features(landmarks: np.ndarray) -> np.ndarray:
