@@ -12,10 +12,11 @@ import time
 from studio.bench.report import markdown, record, save
 from studio.bench.suites import all_suites
 from studio.errors import StudioError
+from studio.nn.spec import Suite
 
 
-def main(argv: list[str] | None = None) -> int:
-    suites = all_suites()
+def main(argv: list[str] | None = None, suites: dict[str, Suite] | None = None) -> int:
+    suites = suites if suites is not None else all_suites()
     parser = argparse.ArgumentParser(
         prog="python -m studio.bench",
         epilog="suites: " + "; ".join(f"{n}: {s.about}" for n, s in suites.items()),
