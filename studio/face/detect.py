@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from studio.face.bundle import read_bundle_member
-from studio.face.mesh import METADATA_MEMBER, N_MESH_VERTICES, _fields, canonical_mesh
+from studio.face.mesh import METADATA_MEMBER, N_MESH_VERTICES, canonical_mesh, proto_fields
 
 MEDIAPIPE_VERTICAL_FOV_DEG = 63.0  # the landmarker's virtual camera (face geometry pipeline)
 MIN_TILE_SIDE = 96  # smaller tiles hold faces too small to give useful landmarks
@@ -104,10 +104,10 @@ def tile_levels(height: int, width: int) -> list[list[Tile]]:
 def _procrustes_weights() -> np.ndarray:
     """(468,) the geometry pipeline's landmark weights (33 are non-zero), from the bundle."""
     weights = np.zeros(N_MESH_VERTICES)
-    top = _fields(read_bundle_member(METADATA_MEMBER))
+    top = proto_fields(read_bundle_member(METADATA_MEMBER))
     for number, wire, value in top:
         if number == 2 and wire == 2:  # procrustes_landmark_basis: {landmark_id: 1, weight: 2}
-            ref = {n: v for n, _, v in _fields(value)}  # type: ignore[arg-type]
+            ref = {n: v for n, _, v in proto_fields(value)}  # type: ignore[arg-type]
             weights[int(ref.get(1, 0))] = struct.unpack("<f", ref.get(2, b"\0\0\0\0"))[0]
     return weights
 

@@ -156,7 +156,7 @@ def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
         shift += 7
 
 
-def _fields(data: bytes) -> list[tuple[int, int, object]]:
+def proto_fields(data: bytes) -> list[tuple[int, int, object]]:
     """Decode one protobuf message level into (field number, wire type, value) triples."""
     out: list[tuple[int, int, object]] = []
     pos = 0
@@ -182,7 +182,7 @@ def parse_mesh3d(message: bytes) -> CanonicalMesh:
     """Parse a `Mesh3d` message: field 3 = vertex buffer (x, y, z, u, v per vertex), 4 = indices."""
     floats: list[float] = []
     indices: list[int] = []
-    for number, wire, value in _fields(message):
+    for number, wire, value in proto_fields(message):
         if number == 3 and wire == 5:
             floats.append(struct.unpack("<f", value)[0])
         elif number == 3 and wire == 2:  # packed, in case a future bundle packs it
@@ -204,7 +204,7 @@ def parse_mesh3d(message: bytes) -> CanonicalMesh:
 @lru_cache(maxsize=1)
 def canonical_mesh() -> CanonicalMesh:
     """Load the canonical mesh from the bundled Face Landmarker (cached per process)."""
-    top = _fields(read_bundle_member(METADATA_MEMBER))
+    top = proto_fields(read_bundle_member(METADATA_MEMBER))
     mesh_message = next(value for number, wire, value in top if number == 1 and wire == 2)
     mesh = parse_mesh3d(mesh_message)  # type: ignore[arg-type]
     if mesh.vertices.shape != (N_MESH_VERTICES, 3):

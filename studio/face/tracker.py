@@ -328,13 +328,13 @@ def make_backend(name: str, video: bool) -> Backend:
 def track_image(rgb: np.ndarray, backend: str = "mediapipe") -> ImageFrame:
     """Track one still image (RGB uint8): its largest face. Backends for stills are created once
     and reused. With several faces (or faces found only on a second look) the result's `note`
-    says so, and is logged as a warning."""
+    says so (callers show it; it is logged at INFO so that it is not said twice)."""
     with _image_lock:
         if backend not in _image_backends:
             _image_backends[backend] = make_backend(backend, video=False)
         frame = _image_frame(_image_backends[backend].detect(rgb, None))
     if frame.note:
-        log.warning(frame.note)
+        log.info(frame.note)
     return frame
 
 

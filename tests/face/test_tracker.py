@@ -90,7 +90,7 @@ def test_group_side_by_side_tracks_the_larger_face_and_says_so(portrait, portrai
     group = side_by_side(portrait)  # the larger face on the left, a 0.6 copy on the right
     rgb = as_loaded(group.rgb)
     k = rgb.shape[0] / group.rgb.shape[0]
-    with caplog.at_level(logging.WARNING, logger="studio.face.tracker"):
+    with caplog.at_level(logging.INFO, logger="studio.face.tracker"):
         frame = track_image(rgb)
     assert frame.found and frame.n_faces == 2 and not frame.second_look
     np.testing.assert_allclose(frame.box, group.expected_box(portrait_frame.box) * k, atol=3)
