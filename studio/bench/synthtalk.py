@@ -68,7 +68,6 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict[str, float]:
 def gt_read_by_evaluators(corpus: Path, quick: bool) -> dict[str, float | str]:
     """The held-out GT clips through the shipped sync expert and emotion classifier: the
     ceiling a generated video can reach on these evaluators."""
-
     clips = load_corpus_arrays(corpus, split="held_out", limit=48 if quick else None)
     out: dict[str, float | str] = {}
     try:

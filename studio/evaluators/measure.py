@@ -47,7 +47,6 @@ def _summary(x: np.ndarray) -> dict:
 def sync_bars(model, clips: list, vshift: int = 15) -> dict:
     """Offset of GT clips (0 ± 1), recovery of audio shifts k ∈ SHIFTS (k ± 1), and LSE-D /
     LSE-C of GT audio vs another clip's audio (mismatched)."""
-
     gt_ok, shift_ok, lse_c_gt, lse_c_bad, lse_d_gt, lse_d_bad = [], [], [], [], [], []
     for i, clip in enumerate(clips):
         v, a = clip_embeddings(model, clip.mouth, clip.mel)
@@ -93,7 +92,6 @@ def _predict(fn, faces: np.ndarray, batch: int = 512) -> np.ndarray:
 def emotion_bars(model, clips: list, frame_step: int = 1) -> dict:
     """Accuracy on intensity-3 frames, on all frames, per intensity, and the confusion matrix
     (rows = true emotion, columns = predicted, in EMOTIONS order)."""
-
     faces = np.concatenate([c.face[::frame_step] for c in clips])
     truth = np.concatenate([np.full(len(c.face[::frame_step]), c.emotion) for c in clips])
     inten = np.concatenate([np.full(len(c.face[::frame_step]), c.intensity) for c in clips])

@@ -64,7 +64,6 @@ def label_scores(bank: CodeBank, code: str) -> dict[str, dict[str, float]]:
 
 def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -> np.ndarray:
     """The video frame behind point i: read from the corpus (SynthTalk) or the user's clip."""
-
     p = bank.point(i)
     if p["source"] == "user":
         if user_frames is None:

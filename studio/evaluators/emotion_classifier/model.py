@@ -92,7 +92,6 @@ class EmotionEnsemble(nn.Module):
 def load(name: str = NAME, directory=None, device: str = "cpu"):
     """The shipped classifier: an EmotionEnsemble when its card names members, else one
     EmotionClassifier."""
-
     state, card = load_checkpoint(name, directory)
     cfg = card["config"]
     config = EmotionClassifierConfig(
@@ -120,6 +119,5 @@ def classify_frames(
 ) -> np.ndarray:
     """Emotion probabilities (T, 8) of arbitrary RGB frames (tracked with MediaPipe when no
     landmarks are given)."""
-
     model = model if model is not None else load()
     return model.predict_proba(face_crops(frames, landmarks, model.config.face_size))

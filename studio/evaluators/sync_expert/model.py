@@ -172,7 +172,6 @@ def lse(
     frames_or_mouths: (T, H, W, 3) uint8 RGB frames (landmarks (T, 478, 3) given, or tracked
     with MediaPipe) or (T, 32, 48) mouth crops. The video must be 25 fps.
     """
-
     if abs(fps - 25.0) > 1e-3:
         raise StudioError(f"the sync expert needs 25 fps video, got {fps} — resample it first")
     x = np.asarray(frames_or_mouths)

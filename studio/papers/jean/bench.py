@@ -139,7 +139,6 @@ def label_mean_ceilings(mouth_tr, train, mouth_te, test, nq: int) -> dict[str, f
     """Both retrieval protocols scored with a label predictor instead of the audio code: the
     mean training mouth code of the frame's viseme (alone; or with the visemes 2 frames before
     and after, the emotion and the intensity) plus the person's mean (`label_mean_top1`)."""
-
     out = {}
     for protocol, gap in (("", None), ("_same_clip", SAME_CLIP_GAP)):
         for name, fields, context in (
@@ -200,7 +199,6 @@ def _thin(data, every: int):
 
 def speed(model, expr: np.ndarray, lip: np.ndarray, n: int = 5000) -> dict:
     """t-SNE of n codes (cold, no cache) and one slider re-render (decode + rig render)."""
-
     rng = np.random.default_rng(0)
     idx = rng.choice(len(expr), min(n, len(expr)), replace=False)
     t0 = time.time()

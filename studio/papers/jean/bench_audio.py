@@ -54,11 +54,7 @@ log = logging.getLogger(__name__)
 
 
 RUN_DIR = RUNS / "jean_audio"
-
-
 STEPS = 3000
-
-
 QUICK_STEPS = 20
 
 
@@ -94,8 +90,6 @@ VARIANTS = (
 # worth), or a summary of the whole clip's audio that could reveal them (mean and std of its
 # log-mel per band; minus the speaker's mean in the second form).
 CONDITIONS = ("none", "emotion labels", "clip summary", "clip summary - speaker mean")
-
-
 EMOTION_VARIANTS = (
     AudioVariant("0.32 s, no condition", span=2),
     AudioVariant("0.32 s + emotion labels (oracle)", span=2, condition="emotion labels"),
@@ -142,7 +136,6 @@ def window_fn(data, variant: AudioVariant):
 def conditions_of(data, variant: AudioVariant) -> np.ndarray | None:
     """(N, k) float32 per-frame condition of `variant` (None for "none"): the same vector for
     every frame of a clip."""
-
     if variant.condition not in CONDITIONS:
         raise ValueError(f"unknown condition {variant.condition!r}; use one of {CONDITIONS}")
     if variant.condition == "none":
@@ -188,7 +181,6 @@ def train_variant(
     variant: AudioVariant, train, mouth_tr, steps: int, seed: int = 0, run_dir: Path = RUN_DIR
 ):
     """A fresh AudioEncoder trained on `train` with the shipped recipe and `variant`'s input."""
-
     set_seed(seed)
     windows = window_fn(train, variant)
     conditions = conditions_of(train, variant)
@@ -242,7 +234,6 @@ CEILINGS = {
 
 def study(variants, train, mouth_tr, test, mouth_te, steps: int, nq: int, out: dict) -> list[str]:
     """Train and score each variant into `out` (variant[name].*); returns table rows."""
-
     lines = [
         "| variant | top-1 | top-1, own-clip negatives | viseme ← audio | emotion ← audio "
         "| train s |",
@@ -284,7 +275,6 @@ def study(variants, train, mouth_tr, test, mouth_te, steps: int, nq: int, out: d
 
 def prepare(quick: bool, corpus: Path, steps: int | None):
     """(shipped model, train, frozen train mouth codes, test, test mouth codes, steps, nq)."""
-
     shipped = load()
     parts = split(load_data(corpus or default_corpus()))
     train, test = parts["train"], parts["test"]
@@ -296,7 +286,6 @@ def prepare(quick: bool, corpus: Path, steps: int | None):
 
 def run(quick: bool = False, corpus: Path | None = None, steps: int | None = None) -> dict:
     """Both parts: the input variants and the label-mean ceilings."""
-
     shipped, train, mouth_tr, test, mouth_te, steps, nq = prepare(quick, corpus, steps)
     out: dict = {"steps": steps, "queries": nq}
     shipped_audio = shipped.audio_codes(test.mel.astype(np.float32))

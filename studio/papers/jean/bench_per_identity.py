@@ -77,7 +77,6 @@ def identity_split(data, identity: int):
 def train_per_identity(shipped, train, options, steps: int, seed: int, out_dir: Path):
     """A fresh Jean with the shipped config whose expression transformer is trained on one
     identity's clips alone (its own feature normalisation too)."""
-
     set_seed(seed)
     model = Jean(shipped.config)
     model.expr.norm.fit(train.features)

@@ -89,7 +89,6 @@ def _stage_steps(text: str) -> dict[str, int]:
 
 def run(args, argv: list[str]) -> dict:
     """`python -m studio.train jean` (called by studio.train.__main__)."""
-
     expression_options = getattr(args, "expr_contrast", None) or getattr(
         args, "expr_consistency", None
     )

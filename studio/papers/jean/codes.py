@@ -50,7 +50,6 @@ _MEMO: dict[tuple, CodeBank] = {}  # banks already read in this process
 
 def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank | None:
     """The bank shipped in assets/, if it was written for the current JEAN checkpoint."""
-
     path = Path(path or SHIPPED_BANK)
     if not path.exists():
         return None
@@ -68,7 +67,6 @@ def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank |
 def ship_bank(corpus: str | Path | None = None, out: Path = SHIPPED_BANK) -> Path:
     """Write the held-out bank (5,000 frames, float16 codes, GT blendshapes) for the shipped
     checkpoint, so the JEAN tabs work without a corpus."""
-
     bank = corpus_bank(corpus, max_points=5000, cache=False, progress=True)
     blend = bank.blendshapes.astype(np.float16)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -147,7 +145,6 @@ def corpus_bank(
 def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:
     """Codes of a tracked clip (a `FaceTrack` from MediaPipe): frames without a face or
     without blendshapes are dropped. Returns codes + "frame" (the kept frame indices)."""
-
     ok = np.asarray(track.found, bool) & np.isfinite(track.blendshapes).all(1)
     if ok.sum() == 0:
         raise StudioError(

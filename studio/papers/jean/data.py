@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.data.frames import clip_mask, column, stack_clips, subset_table
 from studio.papers.jean.model import (
     expression_features,
     landmark_features,
@@ -22,8 +23,6 @@ from studio.speech.visemes import VISEME_INDEX
 from studio.synth.corpus import load_clip, load_manifest
 
 CACHE_DIR = CACHE / "jean"
-
-
 CACHE_VERSION = 1
 
 
@@ -45,33 +44,23 @@ class JeanData:
 
     def column(self, key: str) -> np.ndarray:
         """(N,) a manifest field per frame (identity_id, emotion, intensity, sentence_id…)."""
-        values = np.array([c[key] for c in self.clips])
-        return values[self.clip_of]
+        return column(self.clips, self.clip_of, key)
 
     def clip_mask(self, fn) -> np.ndarray:
         """(N,) bool: the frames of the clips for which fn(entry) is true."""
-        keep = np.array([bool(fn(c)) for c in self.clips])
-        return keep[self.clip_of]
+        return clip_mask(self.clips, self.clip_of, fn)
 
     def subset(self, mask: np.ndarray) -> JeanData:
-        keep_clips = np.unique(self.clip_of[mask])
-        remap = -np.ones(len(self.clips), np.int64)
-        remap[keep_clips] = np.arange(len(keep_clips))
-        counts = np.bincount(self.clip_of[mask], minlength=len(self.clips))
-        clips = [{**self.clips[old], "start": 0, "n": int(counts[old])} for old in keep_clips]
-        out = JeanData(
+        clips, clip_of = subset_table(self.clips, self.clip_of, mask)
+        return JeanData(
             clips=clips,
-            clip_of=remap[self.clip_of[mask]],
+            clip_of=clip_of,
             frame=self.frame[mask],
             landmarks=self.landmarks[mask],
             blendshapes=self.blendshapes[mask],
             mel=self.mel[mask],
             viseme=self.viseme[mask],
         )
-        starts = np.r_[0, np.cumsum([c["n"] for c in clips])[:-1]]
-        for c, s in zip(clips, starts, strict=True):
-            c["start"] = int(s)
-        return out
 
 
 def features_key(corpus: Path) -> str:
@@ -87,7 +76,6 @@ def features_key(corpus: Path) -> str:
 
 def clip_features(corpus: str | Path, clip_id: str) -> dict[str, np.ndarray]:
     """One clip's per-frame arrays (no cache)."""
-
     clip = load_clip(corpus, clip_id, frames=False)
     n = len(clip.labels["blendshapes"])
     visemes = clip.meta.get("frame_viseme") or ["sil"] * n
@@ -104,7 +92,6 @@ def load_data(
 ) -> JeanData:
     """Every clip's per-frame JEAN inputs, computed once and cached on disk (np.load, no
     pickles)."""
-
     corpus = Path(corpus)
     manifest = load_manifest(corpus)
     folder = Path(cache_dir or CACHE_DIR) / features_key(corpus)
@@ -124,14 +111,7 @@ def load_data(
         tmp.replace(path)
     with np.load(path) as z:
         arrays = {k: z[k] for k in z.files}
-    lengths = arrays.pop("lengths")
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]
-    clips = [
-        {**e, "start": int(s), "n": int(n)}
-        for e, s, n in zip(entries, starts, lengths, strict=True)
-    ]
-    clip_of = np.repeat(np.arange(len(clips)), lengths)
-    frame = np.concatenate([np.arange(n) for n in lengths])
+    clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
     return JeanData(
         clips=clips,
         clip_of=clip_of,

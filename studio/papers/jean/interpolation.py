@@ -31,7 +31,6 @@ ALPHA_RANGE = (-0.5, 1.5)
 @functools.lru_cache(maxsize=8)
 def renderer(identity_id: int, size: int = 128, corpus_seed: int = 0):
     """A SynthTalk HeadRenderer for one identity (built once, ≈ 0.4 s)."""
-
     return HeadRenderer(sample_identity(int(identity_id), corpus_seed).look, size)
 
 
@@ -73,7 +72,6 @@ def expression_code_of_label(bank, emotion: str, intensity: int | None = None) -
 
 def expression_code_of_clip(model, corpus: str | Path, clip_id: str) -> np.ndarray:
     """Mean expression code over a SynthTalk clip (from its GT blendshapes and landmarks)."""
-
     clip = load_clip(corpus, clip_id, frames=False)
     feats = expression_features(
         clip.labels["blendshapes"], landmark_features(clip.labels["landmarks"])
@@ -83,7 +81,6 @@ def expression_code_of_clip(model, corpus: str | Path, clip_id: str) -> np.ndarr
 
 def expression_code_of_source(model, source) -> np.ndarray:
     """Mean expression code of a user's tracked face source (`studio.sources.FaceSource`)."""
-
     return face_source_codes(model, source.track)["expression"].mean(0).astype(np.float32)
 
 
@@ -159,7 +156,6 @@ def path_frames(
 
 def export_strip(frames: np.ndarray, path: str | Path, fps: float = 12.5) -> Path:
     """Write frames as .gif or .mp4 (by the suffix)."""
-
     path = Path(path)
     if path.suffix.lower() == ".gif":
         return write_gif(path, frames, fps=fps)
@@ -182,7 +178,6 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
     """The expression code a tab's source picker names (uses the shipped JEAN checkpoint):
     an emotion label (mean code of the held-out bank), a SynthTalk clip id (mean over the clip)
     or the session's emotion-source video."""
-
     corpus = str(corpus or default_corpus())
     if kind == "emotion label":
         return expression_code_of_label(corpus_bank(corpus), label)
@@ -226,7 +221,6 @@ def interpolator_for(
     corpus=None,
 ) -> Interpolator:
     """An Interpolator between two picked sources, with a closed-mouth lip code."""
-
     a = code_from_choice(kind_a, label_a, clip_a, sources, corpus)
     b = code_from_choice(kind_b, label_b, clip_b, sources, corpus)
     lip = rest_lip_code(corpus_bank(str(corpus or default_corpus())))

@@ -146,8 +146,6 @@ def retrieval_top1_windows(
 
 
 K = 5
-
-
 SAME_CLIP_GAP = 5  # frames (0.2 s): the lip-sync retrieval's negatives are this far or further
 
 
@@ -220,7 +218,6 @@ def probes(
     """Linear probes (logistic regression, inverse regularisation `c`) trained on
     training-identity frames, scored on held-out identities (`chance`: the constant-guess rule
     of `probe_leakage`)."""
-
     rng = np.random.default_rng(seed)
     itr = rng.choice(len(tr.viseme), min(n_train, len(tr.viseme)), replace=False)
     ite = rng.choice(len(te.viseme), min(n_test, len(te.viseme)), replace=False)

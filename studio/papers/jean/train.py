@@ -39,24 +39,15 @@ log = logging.getLogger(__name__)
 
 
 STEPS = {"lmae": 2000, "audio": 1500, "expr": 1200}
-
-
 QUICK_STEPS = {"lmae": 60, "audio": 60, "expr": 40}
-
-
 BATCH = {"lmae": 256, "audio": 256, "expr": 64}  # expr: pairs (2 sequences each)
-
-
 AUDIO_WINDOWS = 1024  # audio windows per step: anchors × (1 + negatives) stays near this
-
-
 AUDIO_VARIANTS = {"paper_1neg_tau0.1": (1, 0.1), "dhnerf_10neg_tau0.5": (10, 0.5)}
 
 
 def stage_config(steps: int, batch_size: int, lr: float, seed: int, out_dir) -> TrainConfig:
     """The TrainConfig of one JEAN stage (also the benches that retrain a stage): Adam with
     weight decay 1e-5 as in the paper, warm-up, log and checkpoint intervals scaled to `steps`."""
-
     return TrainConfig(
         steps=steps,
         batch_size=batch_size,
@@ -93,7 +84,6 @@ def train_jean(
     after it are the transformer options of `expr_loss_fn` (off = the paper). `reuse` = (model,
     card) of a trained JEAN whose landmark AE and audio encoder are taken as they are (their
     stage records come from its card): then only the transformer is trained."""
-
     if config is not None and config.audio_span != 1:
         raise StudioError(
             "audio_span > 1 is measured by `python -m studio.bench jean-audio` only: the corpus "
@@ -265,7 +255,6 @@ def train_expression_transformer(
 def load_trained(folder: str | Path) -> tuple[Jean, dict]:
     """(model, card) of the jean checkpoint in `folder`, its weights checked against the card
     (for --reuse-encoders); a clear error when there is none."""
-
     state, card = load_checkpoint("jean", folder)
     model = from_config(card["config"])
     model.load_state_dict(state)
