@@ -1,4 +1,4 @@
-"""`python -m studio <verb>`: the user verbs (track, speak, voices) on the command line.
+"""`python -m studio <verb>`: the user verbs (track, speak, talk, voices) on the command line.
 
 Every verb calls the same functions as the UI and the Python API. A `StudioError` (bad input)
 prints its message and exits with status 2; anything else is a bug and shows a traceback.
@@ -118,6 +118,70 @@ def _cmd_voices(args: argparse.Namespace) -> None:
         print(f"{voice.identifier:24s} {voice.name}")
 
 
+def _emotion(text: str) -> tuple[str, int]:
+    """ "happy:2" → ("happy", 2); "neutral" → ("neutral", 1)."""
+    name, _, level = text.partition(":")
+    try:
+        return name.strip(), int(level) if level else (1 if name.strip() == "neutral" else 3)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "give EMOTION or EMOTION:INTENSITY, e.g. happy:2"
+        ) from None
+
+
+def _cmd_talk(args: argparse.Namespace) -> None:
+    from tqdm import tqdm
+
+    from studio.face.tracker import show_native_logs
+    from studio.media import read_audio
+    from studio.papers.jean.interpolation import expression_code_of_source
+    from studio.papers.jean.model import load as load_jean
+    from studio.sources import load_face_source
+    from studio.talk.pipeline import TalkRequest, talk
+
+    show_native_logs(args.verbose)
+    if (args.audio is None) == (args.text is None):
+        raise StudioError('Give what is said: --audio FILE or --text "..." (one of them)')
+    request = TalkRequest(
+        identity=args.identity,
+        text=args.text,
+        audio=read_audio(args.audio) if args.audio else None,
+        motion={"source": "pose source"}.get(args.motion, args.motion),
+        emotion=args.emotion[0],
+        intensity=args.emotion[1],
+        size=args.size,
+        seed=args.seed,
+    )
+    if args.pose_source:
+        pose = load_face_source(args.pose_source, role="pose source")
+        request.pose6 = pose.track.pose6
+        if pose.audio is not None and args.motion == "predicted":
+            request.reference_pose6, request.reference_audio = pose.track.pose6, pose.audio.samples
+    elif args.motion == "source":
+        raise StudioError("--motion source copies a pose source: give --pose-source VIDEO")
+    if args.emotion_source:
+        emotion = load_face_source(args.emotion_source, role="emotion source")
+        request.expression_code = expression_code_of_source(load_jean(), emotion)
+    bar = tqdm(total=100, desc="talk", unit="%")
+
+    def progress(fraction: float, what: str) -> None:
+        bar.n = round(100 * fraction)
+        bar.set_postfix_str(what)
+        bar.refresh()
+
+    try:
+        result = talk(request, progress=progress)
+    finally:
+        bar.close()
+    out = result.write(args.out)
+    t = result.timings
+    print(
+        f"wrote {out}: {result.duration:.2f} s of {args.size}² video with sound "
+        f"(SynthTalk person {result.identity}) in {t['total']:.1f} s "
+        f"({result.duration / t['total']:.2f} s of video per second)"
+    )
+
+
 VERBOSE_HELP = "log progress details, and MediaPipe's own log lines"
 
 
@@ -153,6 +217,31 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--pitch", type=int, default=50, help="0-100")
     speak.add_argument("--out", required=True, help="wav path; timings go to the same .json")
     speak.set_defaults(run=_cmd_speak)
+
+    talk = verbs.add_parser(
+        "talk",
+        help="make a SynthTalk person say audio or text: mp4 with sound",
+        parents=[after_verb],
+    )
+    talk.add_argument("--identity", type=int, help="SynthTalk person id (default: a held-out one)")
+    talk.add_argument("--audio", help="speech to lip-sync (audio or video file)")
+    talk.add_argument("--text", help="text to say in the person's voice (eSpeak NG)")
+    talk.add_argument(
+        "--motion",
+        choices=("predicted", "source", "still"),
+        default="predicted",
+        help="head motion: predicted from the audio (in the style of --pose-source when given), "
+        "copied from --pose-source, or still",
+    )
+    talk.add_argument("--pose-source", help="a video of a head moving (its tracked pose)")
+    talk.add_argument(
+        "--emotion", type=_emotion, default=("neutral", 1), help="EMOTION[:1-3], e.g. happy:2"
+    )
+    talk.add_argument("--emotion-source", help="a video or photo whose expression to wear (JEAN)")
+    talk.add_argument("--size", type=int, default=256, help="frame size in pixels")
+    talk.add_argument("--seed", type=int, default=0)
+    talk.add_argument("--out", required=True, help="the mp4 to write")
+    talk.set_defaults(run=_cmd_talk)
 
     voices = verbs.add_parser("voices", help="list eSpeak NG voices", parents=[after_verb])
     voices.add_argument("--language", default="en", help="language prefix, e.g. en, de")

@@ -1,0 +1,91 @@
+"""What the head-motion and audio → face learners read from a SynthTalk corpus, per frame:
+the head pose (6-D), the audio window (16 × 80 log-mel), and the mouth the speech makes (the
+articulation track the performance drew, before the held emotion was added). Computed once for
+the whole corpus and cached in `cache/rhythmic/<key>/features.npz` (np.load, no pickles).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from studio.data.frames import ClipFrames, stack_clips
+from studio.face.records import BLENDSHAPE_INDEX
+from studio.paths import CACHE, cache_key
+from studio.speech import PhonemeEvent, frame_energy, frame_windows, log_mel
+from studio.speech.visemes import VISEMES
+from studio.synth.articulation import mouth_track, viseme_targets
+from studio.synth.corpus import load_clip, load_manifest
+from studio.synth.emotions import emotion_prosody
+
+CACHE_DIR = CACHE / "rhythmic"
+CACHE_VERSION = 1
+# the blendshapes speech moves (every viseme's targets): the audio → face learner's outputs
+MOUTH_NAMES = tuple(sorted({n for v in VISEMES for n in viseme_targets(v)}))
+MOUTH_CHANNELS = np.array([BLENDSHAPE_INDEX[n] for n in MOUTH_NAMES])
+
+
+def clip_arrays(corpus: str | Path, clip_id: str) -> dict[str, np.ndarray]:
+    """One clip's per-frame arrays (no cache): pose6 (T, 6), mel (T, 16, 80) float16, mouth
+    (T, len(MOUTH_NAMES)) articulation, blendshapes (T, 52) the rendered face."""
+    clip = load_clip(corpus, clip_id, frames=False)
+    n = len(clip.labels["pose6"])
+    spec = clip.meta["spec"]
+    phonemes = [PhonemeEvent(**p) for p in clip.meta["phonemes"]]
+    rate = emotion_prosody(spec["emotion"], spec["intensity"]).rate_scale
+    mouth = mouth_track(phonemes, n, clip.meta["fps"], rate, frame_energy(clip.audio, n))
+    return {
+        "pose6": clip.labels["pose6"].astype(np.float32),
+        "mel": frame_windows(log_mel(clip.audio), n).astype(np.float16),
+        "mouth": mouth[:, MOUTH_CHANNELS].astype(np.float32),
+        "blendshapes": clip.labels["blendshapes"].astype(np.float32),
+    }
+
+
+def features_key(corpus: Path) -> str:
+    manifest = load_manifest(corpus)
+    return cache_key(
+        corpus=str(corpus.resolve()),
+        build=manifest.get("build"),
+        n=len(manifest["clips"]),
+        version=CACHE_VERSION,
+        mouth=list(MOUTH_NAMES),
+    )
+
+
+def load_data(
+    corpus: str | Path, progress: bool = True, cache_dir: str | Path | None = None
+) -> ClipFrames:
+    """Every clip's arrays, computed once and cached on disk."""
+    corpus = Path(corpus)
+    entries = load_manifest(corpus)["clips"]
+    folder = Path(cache_dir or CACHE_DIR) / features_key(corpus)
+    path = folder / "features.npz"
+    if not path.exists():
+        parts = defaultdict(list)
+        for e in tqdm(entries, desc="head-motion features", disable=not progress):
+            for k, v in clip_arrays(corpus, e["clip_id"]).items():
+                parts[k].append(v)
+        lengths = np.array([len(v) for v in parts["pose6"]])
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / ".features.tmp.npz"
+        np.savez(tmp, lengths=lengths, **{k: np.concatenate(v) for k, v in parts.items()})
+        tmp.replace(path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
+    return ClipFrames(clips, clip_of, frame, arrays)
+
+
+def split(data: ClipFrames) -> dict[str, ClipFrames]:
+    """train: training identities × training sentences; val: their held-out sentences; test:
+    held-out identities (all their clips) — JEAN's split, so the two can be combined."""
+    ident = data.clip_mask(lambda c: c["identity_split"] == "train")
+    sent = data.clip_mask(lambda c: c["sentence_split"] == "train")
+    out = {"train": data.subset(ident & sent), "test": data.subset(~ident)}
+    if (ident & ~sent).any():
+        out["val"] = data.subset(ident & ~sent)
+    return out
