@@ -136,8 +136,8 @@ def _cmd_talk(args: argparse.Namespace) -> None:
     from studio.media import read_audio
     from studio.papers.jean.interpolation import expression_code_of_source
     from studio.papers.jean.model import load as load_jean
+    from studio.papers.rhythmic.talk import TalkRequest, talk
     from studio.sources import load_face_source
-    from studio.talk.pipeline import TalkRequest, talk
 
     show_native_logs(args.verbose)
     if (args.audio is None) == (args.text is None):

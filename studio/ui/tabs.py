@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from studio.ui.interpolation_tab import build_interpolation_tab
+from studio.ui.talk_tab import build_talk_tab
 from studio.ui.tsne_tab import build_tsne_tab
 
 
@@ -29,6 +30,7 @@ class TabBuilder:
 
 
 TABS: dict[str, TabBuilder] = {
+    "talk": TabBuilder("Talk", lambda ctx: build_talk_tab(ctx.state)),
     "interpolation": TabBuilder(
         "Expression interpolation", lambda ctx: build_interpolation_tab(ctx.state)
     ),

@@ -1,4 +1,5 @@
-"""Talk: identity + audio (or text) + head motion + emotion → a talking clip, mp4 with sound.
+"""Talk — the paper's whole pipeline: identity + audio (or text) + head motion + emotion → a
+talking clip, an mp4 with sound (`python -m studio talk`, the Talk tab, or from Python).
 
     result = talk(TalkRequest(identity=33, text="Hello there.", emotion="happy", intensity=2))
     result.write("hello.mp4")
@@ -27,6 +28,7 @@ from studio.papers.jean.model import load as load_jean
 from studio.papers.rhythmic.data import MOUTH_CHANNELS, MOUTH_NAMES
 from studio.papers.rhythmic.model import Rhythmic
 from studio.papers.rhythmic.model import load as load_rhythmic
+from studio.papers.rhythmic.renderers import RENDERERS, render_frames
 from studio.speech import FPS, SAMPLE_RATE, frame_windows, log_mel, n_video_frames_for
 from studio.synth.corpus import PRESETS
 from studio.synth.emotions import EMOTIONS, emotion_blendshapes, emotion_prosody
@@ -34,7 +36,6 @@ from studio.synth.identity import Identity, sample_identity
 from studio.synth.motion import blinks
 from studio.synth.performance import combine_face, perform
 from studio.synth.voice import speak
-from studio.talk.renderers import RENDERERS, render_frames
 
 MOTIONS = ("predicted", "pose source", "still")
 REFERENCE_TEXT = "Please say what you mean, and mean what you say, every single day."

@@ -1,0 +1,46 @@
+"""The text of the rhythmic checkpoint's model card: the paper and every deviation from it."""
+
+from __future__ import annotations
+
+PAPER = (
+    "Talking-head Generation with Rhythmic Head Motion (Chen et al., ECCV 2020; "
+    "002_a08469f1c9265d4a)"
+)
+DEVIATIONS = [
+    {
+        "what": "audio per frame = the studio's 16 × 80 log-mel window (0.16 s) through an MLP, "
+        "instead of two 2-D convolutions on 7 × 640 raw samples (0.28 s)",
+        "why": "the studio's speech features are log-mel; the raw-audio flatten (30,528-D) is "
+        "the cost driver on a CPU",
+    },
+    {
+        "what": "the reference is another clip of the same SynthTalk person (40 frames), not "
+        "the 64 frames before the prediction in one long video; prediction windows of 40 frames",
+        "why": "SynthTalk clips last about 2 s; a motion style belongs to the person",
+    },
+    {
+        "what": "noise augmentation (6–30 dB SNR, 3 dB steps, half the samples) mixed into the "
+        "log-mel power, not the waveform",
+        "why": "the cached training inputs are log-mel windows",
+    },
+    {
+        "what": "Φ's loss = MSE + 0.5 × non-saturating GAN loss of the mean/std discriminator "
+        "(the paper gives no weight); AdamW 3e-4 (paper code: Adam 3e-4, wd 2e-5), "
+        "3,000 steps of 32 windows",
+        "why": "CPU budget; the weight keeps MSE in charge while the discriminator restores "
+        "the spread MSE alone shrinks",
+    },
+    {
+        "what": "the expression learner Ψ predicts the 14 mouth blendshapes speech moves (L1), "
+        "from the log-mel windows of ±2 frames around each frame, not 20 landmark-PCA "
+        "coefficients from the audio and the speaker's reference landmarks",
+        "why": "the SynthTalk rig is written in blendshapes, the same for every head; the "
+        "emotion is added from a label or a JEAN expression code, not learned from audio",
+    },
+    {
+        "what": "no 3D-aware generator Θ (unprojection, motion matcher, hybrid embedding, "
+        "non-linear composition): Talk renders the SynthTalk rig directly",
+        "why": "the photo animator (a textured MediaPipe mesh re-posed and composed) is its own "
+        "issue; the rig is the renderer that exists today",
+    },
+]

@@ -1,0 +1,162 @@
+"""The Talk tab: a SynthTalk person says typed text or the Sources tab's audio, with head motion
+predicted from the audio (Rhythmic Head Motion), copied from the pose source, or still, and an
+emotion from SynthTalk's recipe or a JEAN expression code. Output: an mp4 with sound, and a
+debug view (render beside its landmarks, pose curves with the audio's beats)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import cv2
+import gradio as gr
+import numpy as np
+import plotly.graph_objects as go
+
+from studio.eval.motion import audio_beats
+from studio.media import write_video
+from studio.papers.jean.interpolation import SOURCE_KINDS, code_from_choice
+from studio.papers.rhythmic.renderers import RENDERERS
+from studio.papers.rhythmic.talk import MOTIONS, TalkRequest, TalkResult, talk
+from studio.render.camera import Camera
+from studio.sources import Sources
+from studio.synth.corpus import PRESETS
+from studio.synth.emotions import EMOTIONS
+from studio.synth.identity import sample_identity
+from studio.synth.renderer import HeadRenderer
+from studio.ui.errors import user_errors
+
+PEOPLE = list(range(PRESETS["default"].train_identities + PRESETS["default"].held_out_identities))
+SAID = ("typed text", "the Sources tab's driving audio")
+EMOTION_FROM = ("SynthTalk recipe", "JEAN expression code")
+EXAMPLE_TEXT = "Hello! I am a synthetic person, and today I will tell you about my day."
+
+
+def request_from(
+    person,
+    said,
+    text,
+    motion,
+    emotion_from,
+    emotion,
+    intensity,
+    kind,
+    label,
+    clip,
+    renderer,
+    size,
+    sources: Sources | None,
+) -> TalkRequest:
+    """The tab's choices as a TalkRequest (raises StudioError for missing sources)."""
+    request = TalkRequest(
+        identity=int(person),
+        text=text if said == SAID[0] else None,
+        motion=motion,
+        emotion=emotion,
+        intensity=int(intensity),
+        renderer=renderer,
+        size=int(size),
+    )
+    if said == SAID[1]:
+        if sources is None or sources.audio is None:
+            raise gr.Error("No driving audio in the Sources tab — upload or speak one there")
+        request.audio = sources.audio.audio
+    pose = sources.pose if sources is not None else None
+    if pose is not None:
+        request.pose6 = pose.track.pose6
+        if motion == "predicted" and pose.audio is not None:  # its style, not SynthTalk's
+            request.reference_pose6, request.reference_audio = pose.track.pose6, pose.audio.samples
+    if emotion_from == EMOTION_FROM[1]:
+        request.expression_code = code_from_choice(kind, label, clip, sources)
+    return request
+
+
+def debug_frames(result: TalkResult) -> np.ndarray:
+    """Each frame beside a copy with the rig's landmarks drawn (what drove the render)."""
+    size = result.frames.shape[1]
+    head = HeadRenderer(sample_identity(result.identity).look, size)
+    camera = Camera(size=size)
+    out = np.empty((len(result.frames), size, 2 * size, 3), np.uint8)
+    for i, (frame, bs, pose) in enumerate(
+        zip(result.frames, result.blendshapes, result.pose6, strict=True)
+    ):
+        points = camera.project(head.landmarks_3d(bs, pose))[:, :2]
+        marked = (frame * 0.5).astype(np.uint8)
+        for x, y in points[::2].round().astype(int):
+            cv2.circle(marked, (int(x), int(y)), 1, (90, 230, 120), -1)
+        out[i] = np.concatenate([frame, marked], axis=1)
+    return out
+
+
+def motion_figure(result: TalkResult) -> go.Figure:
+    """Yaw, pitch, roll and jawOpen over time, with the audio's beats."""
+    t = np.arange(len(result.pose6)) / result.fps
+    fig = go.Figure()
+    for k, name in enumerate(("yaw", "pitch", "roll")):
+        fig.add_scatter(x=t, y=result.pose6[:, k], name=f"{name} (°)")
+    fig.add_scatter(x=t, y=20 * result.mouth[:, 0], name="jawOpen × 20", line=dict(dash="dot"))
+    for b in audio_beats(result.audio.samples, len(t)):
+        fig.add_vline(x=b / result.fps, line_color="#bbb", line_width=1)
+    fig.update_layout(
+        title="Head motion and mouth (grey lines: audio beats)",
+        xaxis_title="seconds",
+        template="plotly_white",
+        height=320,
+        margin=dict(l=40, r=10, t=40, b=40),
+    )
+    return fig
+
+
+def build_talk_tab(state: gr.State) -> dict:
+    gr.Markdown(
+        "Make a SynthTalk person talk. The mouth follows the audio and the head moves with it "
+        "in the person's own style (or the pose source's, when the Sources tab has one with "
+        "sound); the emotion is SynthTalk's recipe or a JEAN expression code. Renderers: "
+        + ", ".join(RENDERERS)
+        + " (others appear when their models exist)."
+    )
+    with gr.Row():
+        with gr.Column():
+            person = gr.Dropdown(PEOPLE, value=PRESETS["default"].held_out_ids[0], label="Person")
+            said = gr.Radio(list(SAID), value=SAID[0], label="What is said")
+            text = gr.Textbox(EXAMPLE_TEXT, label="Text", lines=2, elem_id="talk-text")
+            motion = gr.Radio(list(MOTIONS), value="predicted", label="Head motion")
+            with gr.Row():
+                emotion_from = gr.Radio(list(EMOTION_FROM), value=EMOTION_FROM[0], label="Emotion")
+                emotion = gr.Dropdown(list(EMOTIONS), value="happy", label="emotion (recipe)")
+                intensity = gr.Slider(1, 3, value=2, step=1, label="intensity")
+            with gr.Row():
+                kind = gr.Dropdown(list(SOURCE_KINDS), value=SOURCE_KINDS[0], label="code from")
+                label = gr.Dropdown(list(EMOTIONS), value="surprised", label="code's emotion")
+                clip = gr.Textbox(label="SynthTalk clip id", placeholder="id033_s06_happy3")
+            with gr.Row():
+                renderer = gr.Dropdown(list(RENDERERS), value="synthtalk", label="Renderer")
+                size = gr.Radio([128, 256], value=256, label="Size")
+            go_btn = gr.Button("Talk", variant="primary", elem_id="talk-button")
+        with gr.Column():
+            video = gr.Video(label="Talking clip (mp4 with sound)", elem_id="talk-video")
+            info = gr.Markdown(elem_id="talk-info")
+            debug = gr.Video(label="Debug: render | landmarks")
+            plot = gr.Plot(label="Motion")
+
+    @user_errors
+    def run(*args, progress=gr.Progress()):
+        *choices, sources = args
+        request = request_from(*choices, sources)
+        result = talk(request, progress=lambda f, what: progress(f, desc=what))
+        folder = Path(tempfile.mkdtemp(prefix="talk_"))
+        clip_path = result.write(folder / "talk.mp4")
+        debug_path = write_video(
+            folder / "debug.mp4", debug_frames(result), result.fps, result.audio
+        )
+        t = result.timings
+        note = (
+            f"{result.duration:.2f} s of {request.size}² video with sound, person "
+            f"{result.identity}, in {t['total']:.1f} s ({result.duration / t['total']:.2f} s of "
+            f"video per second; render {t['render']:.1f} s)."
+        )
+        return str(clip_path), note, str(debug_path), motion_figure(result)
+
+    inputs = [person, said, text, motion, emotion_from, emotion, intensity, kind, label, clip]
+    go_btn.click(run, inputs=[*inputs, renderer, size, state], outputs=[video, info, debug, plot])
+    return {"talk": go_btn}
