@@ -93,6 +93,20 @@ def default_identity() -> int:
     return PRESETS["default"].held_out_ids[0]
 
 
+def check(request: TalkRequest) -> None:
+    """Refuse a request that cannot be made, before any work, with what to change."""
+    if request.renderer not in RENDERERS:
+        raise StudioError(f"Renderer is one of {', '.join(RENDERERS)}, not '{request.renderer}'")
+    if request.motion not in MOTIONS:
+        raise StudioError(f"Head motion is one of {', '.join(MOTIONS)}, not '{request.motion}'")
+    if request.emotion not in EMOTIONS:
+        raise StudioError(f"Unknown emotion '{request.emotion}'; one of {', '.join(EMOTIONS)}")
+    if _intensity(request) not in (1, 2, 3):
+        raise StudioError("Intensity is 1, 2 or 3")
+    if not 32 <= request.size <= 512:
+        raise StudioError(f"Frame size is 32 to 512 pixels, not {request.size}")
+
+
 def speech_of(request: TalkRequest, person: Identity) -> Audio:
     """The request's audio, or its text spoken in the person's voice with the emotion's
     prosody; a clear error for no text, too much text, or text that makes no sound."""
@@ -127,10 +141,6 @@ def expression_track(request: TalkRequest, n: int) -> np.ndarray:
         face = jean.decode_blendshapes(np.zeros(64, np.float32), code)[0]
         face[MOUTH_CHANNELS] = 0.0  # the mouth is the audio's
     else:
-        if request.emotion not in EMOTIONS:
-            raise StudioError(f"Unknown emotion '{request.emotion}'; one of {', '.join(EMOTIONS)}")
-        if _intensity(request) not in (1, 2, 3):
-            raise StudioError("Intensity is 1, 2 or 3")
         face = emotion_blendshapes(request.emotion, _intensity(request))
     return np.repeat(np.clip(face, 0, 1)[None].astype(np.float32), n, axis=0)
 
@@ -163,8 +173,6 @@ def motion_track(
         pose = np.asarray(request.pose6, np.float32)
         pose = pose[np.isfinite(pose).all(1)]
         return pose[np.arange(n) % len(pose)]  # looped when shorter than the speech
-    if request.motion != "predicted":
-        raise StudioError(f"Head motion is one of {', '.join(MOTIONS)}, not '{request.motion}'")
     ref_pose, ref_mel = reference_of(request, person)
     return model.predict_motion(ref_pose, ref_mel, mel).astype(np.float32)
 
@@ -178,8 +186,7 @@ def talk(
     tell = progress or (lambda f, what: None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if request.renderer not in RENDERERS:
-        raise StudioError(f"Renderer is one of {', '.join(RENDERERS)}, not '{request.renderer}'")
+    check(request)
     person = sample_identity(default_identity() if request.identity is None else request.identity)
     model = model or load_rhythmic()
     tell(0.0, "speech")
