@@ -15,6 +15,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Every wait is for a condition; these are only the ceilings. They are generous because the
+# suite must pass while another job (a training run) loads both cores: a first JEAN load, a
+# t-SNE or a talking clip can then take minutes, and a passing run never waits them out.
+UI_TIMEOUT_MS = 240_000
+START_TIMEOUT_S = 300
 CHROMIUM = os.environ.get("STUDIO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -52,7 +57,7 @@ def studio_url():
                 urllib.request.urlopen(url, timeout=2).read()
                 break
             except OSError:
-                if proc.poll() is not None or time.monotonic() - started > 120:
+                if proc.poll() is not None or time.monotonic() - started > START_TIMEOUT_S:
                     log.seek(0)
                     pytest.fail(f"the studio did not start:\n{log.read()[-3000:]}")
                 time.sleep(0.3)
@@ -84,7 +89,7 @@ def browser():
 def page(browser, studio_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(60_000)
+    page.set_default_timeout(UI_TIMEOUT_MS)
     page.goto(studio_url)
     page.wait_for_selector("#identity-image")
     yield page

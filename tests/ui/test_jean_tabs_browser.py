@@ -51,12 +51,11 @@ def test_interpolation_slider_rerenders_and_exports(page):
         f" return i && i.src !== {first!r}; }}"
     )
     page.locator("#interp-strip-button").click()
-    page.wait_for_selector("#interp-strip img", timeout=120_000)
+    page.wait_for_selector("#interp-strip img")
     for elem_id, suffix in (("interp-gif", ".gif"), ("interp-mp4", ".mp4")):
         page.wait_for_function(
             f"() => Array.from(document.querySelectorAll('#{elem_id} a'))"
-            f".some(a => (a.href || '').includes('{suffix}'))",
-            timeout=120_000,
+            f".some(a => (a.href || '').includes('{suffix}'))"
         )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "jean_interpolation.png"), full_page=True)
@@ -69,7 +68,6 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
     page.wait_for_function(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
         " return p && p.data && p.data.length >= 8; }",  # one trace per emotion
-        timeout=120_000,
     )
     page.wait_for_selector("#tsne-scores >> text=silhouette")
     # recolouring redraws the same map by intensity (levels 1-3) without "Compute map"
@@ -77,15 +75,14 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
     page.wait_for_function(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
         " return p && p.data && p.data.length < 8"
-        " && p.data.every(d => /^[0-9]$/.test(d.name)); }",
-        timeout=60_000,
+        " && p.data.every(d => /^[0-9]$/.test(d.name)); }"
     )
     # click a real point of the map: its frame appears beside the plot
     page.evaluate(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
         " p.emit('plotly_click', {points: [{customdata: 5}]}); }"
     )
-    page.wait_for_selector("#tsne-frame img", timeout=60_000)
+    page.wait_for_selector("#tsne-frame img")
     page.wait_for_selector("#tsne-point-info >> text=#5")
     # the points slider moves after the map is drawn: a click still reads the drawn map
     _set_slider(page, "tsne-points", 3000)
@@ -101,7 +98,7 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
         "() => { const e = document.querySelector('#interp-clip-B textarea, #interp-clip-B input');"
         " return e && e.value.startsWith('id'); }"
     )
-    page.wait_for_selector("#interp-image img", timeout=60_000)
+    page.wait_for_selector("#interp-image img")
     clip = page.evaluate(
         "() => document.querySelector('#interp-clip-B textarea, #interp-clip-B input').value"
     )
@@ -120,4 +117,4 @@ def test_a_clip_id_is_checked_when_entered_not_while_typed(page):
     page.wait_for_timeout(1500)
     assert page.get_by_text("is not in the").count() == 0  # no pop-up per keystroke
     box.press("Enter")
-    page.wait_for_selector("text=is not in the", timeout=30_000)
+    page.wait_for_selector("text=is not in the")

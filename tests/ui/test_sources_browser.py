@@ -72,18 +72,17 @@ def test_a_corrupt_image_gets_a_clear_message(page, tmp_path):
     corrupt = tmp_path / "corrupt.png"
     corrupt.write_bytes(np.random.default_rng(0).bytes(4096))
     _upload(page, "identity-image", corrupt)
-    page.wait_for_selector("text=not a PNG, JPEG", timeout=60_000)
+    page.wait_for_selector("text=not a PNG, JPEG")
     assert page.locator("#sources-status >> text=portrait.jpg").count() == 1
 
 
 def test_an_opencv_mp4v_video_is_shown_playable(page, mp4v_clip):
     """OpenCV's default codec: tracked, and then the box plays an H.264 copy of it."""
     _upload(page, "emotion-video", mp4v_clip)
-    page.wait_for_selector("#sources-status >> text=10 frame(s), face in 10", timeout=60_000)
+    page.wait_for_selector("#sources-status >> text=10 frame(s), face in 10")
     page.wait_for_function(
         "() => { const v = document.querySelector('#emotion-video video');"
         " return v && v.readyState >= 1 && v.duration > 0; }",
-        timeout=60_000,
     )
     # (Gradio's own player still flashes "Video not playable" at the upload itself, before the
     # copy arrives: that check runs in the browser, not in the studio)
@@ -105,15 +104,11 @@ def test_a_pose_video_is_tracked_with_a_frame_slider(page, portrait_clip):
     box = page.locator("#frame-slider input[type=number]")
     box.fill("20")
     box.press("Enter")
-    page.wait_for_function(
-        f"() => document.querySelector('#overlay img').src !== {before!r}", timeout=30_000
-    )
+    page.wait_for_function(f"() => document.querySelector('#overlay img').src !== {before!r}")
     after_typed = page.evaluate("() => document.querySelector('#overlay img').src")
     slider.focus()
     slider.press("ArrowLeft")
-    page.wait_for_function(
-        f"() => document.querySelector('#overlay img').src !== {after_typed!r}", timeout=30_000
-    )
+    page.wait_for_function(f"() => document.querySelector('#overlay img').src !== {after_typed!r}")
 
 
 def test_benchmarks_tab_shows_measured_tables(page):
