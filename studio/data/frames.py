@@ -7,10 +7,13 @@ helpers here select clips and read a manifest field per frame, whatever arrays r
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 
 def column(clips: list[dict], clip_of: np.ndarray, key: str) -> np.ndarray:
@@ -83,3 +86,28 @@ class ClipFrames:
         """Clip i's arrays."""
         c = self.clips[i]
         return {k: v[c["start"] : c["start"] + c["n"]] for k, v in self.arrays.items()}
+
+
+def cached_clip_arrays(
+    path: Path,
+    entries: list[dict],
+    compute: Callable[[str], dict[str, np.ndarray]],
+    desc: str,
+    progress: bool = True,
+) -> ClipFrames:
+    """Per-frame arrays of every manifest entry: `compute(clip_id)` per clip the first time,
+    stacked and saved to `path` (np.savez; read back without pickles), read from it after."""
+    if not path.exists():
+        parts = defaultdict(list)
+        for e in tqdm(entries, desc=desc, disable=not progress):
+            for k, v in compute(e["clip_id"]).items():
+                parts[k].append(v)
+        lengths = np.array([len(v) for v in next(iter(parts.values()))])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.tmp.npz")
+        np.savez(tmp, lengths=lengths, **{k: np.concatenate(v) for k, v in parts.items()})
+        tmp.replace(path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
+    return ClipFrames(clips, clip_of, frame, arrays)

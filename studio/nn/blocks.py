@@ -1,7 +1,9 @@
-"""A small conv encoder shared by the image evaluators (emotion classifier, identity embedder)."""
+"""Blocks models share: a small conv encoder (the image evaluators), image augmentation, and
+a standardisation layer whose statistics travel in the checkpoint."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -94,3 +96,23 @@ def centre(x: torch.Tensor, size: int) -> torch.Tensor:
     h, w = x.shape[2:]
     top, left = (h - size) // 2, (w - size) // 2
     return x[:, :, top : top + size, left : left + size]
+
+
+class Standardise(nn.Module):
+    """x → (x − mean) / std with statistics fitted on training data (saved as buffers)."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(dim))
+        self.register_buffer("std", torch.ones(dim))
+
+    def fit(self, x: np.ndarray) -> None:
+        x = np.asarray(x, np.float64).reshape(-1, self.mean.numel())
+        self.mean.copy_(torch.as_tensor(x.mean(0), dtype=torch.float32))
+        self.std.copy_(torch.as_tensor(x.std(0) + 1e-6, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
+
+    def inverse(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.std + self.mean

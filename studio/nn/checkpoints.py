@@ -6,6 +6,7 @@ match the weights file. Files over 10 MB are refused so the Space needs no Git L
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -109,3 +110,15 @@ def load_checkpoint(
             + TRAIN_COMMANDS.get(name, f"python -m studio.train {name}")
         )
     return load_file(str(weights), device=device), card
+
+
+@functools.lru_cache(maxsize=8)
+def load_model(
+    name: str, from_config, directory: str | None = None
+) -> tuple[torch.nn.Module, dict]:
+    """(model in eval mode, card) of checkpoint `name`, built by `from_config(card["config"])`;
+    read once per process (later calls share it)."""
+    state, card = load_checkpoint(name, directory)
+    model = from_config(card["config"])
+    model.load_state_dict(state)
+    return model.eval(), card

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from studio.nn.blocks import Standardise
 from studio.nn.loop import set_seed
 from studio.nn.loop import train as run_training
 from studio.papers.jean.batches import audio_batches
@@ -45,7 +46,7 @@ from studio.papers.jean.metrics import (
     retrieval_top1,
     shifted_index,
 )
-from studio.papers.jean.model import AudioEncoder, JeanConfig, Standardise, load, mlp
+from studio.papers.jean.model import AudioEncoder, JeanConfig, load, mlp
 from studio.papers.jean.train import BATCH, stage_config
 from studio.paths import RUNS, default_corpus
 from studio.synth.emotions import EMOTIONS, INTENSITIES

@@ -6,13 +6,12 @@ train / validation / test split.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from studio.data.frames import clip_mask, column, stack_clips, subset_table
+from studio.data.frames import cached_clip_arrays, clip_mask, column, subset_table
 from studio.papers.jean.model import (
     expression_features,
     landmark_features,
@@ -93,33 +92,22 @@ def load_data(
     """Every clip's per-frame JEAN inputs, computed once and cached on disk (np.load, no
     pickles)."""
     corpus = Path(corpus)
-    manifest = load_manifest(corpus)
     folder = Path(cache_dir or CACHE_DIR) / features_key(corpus)
-    path = folder / "features.npz"
-    entries = manifest["clips"]
-    if not path.exists():
-        from tqdm import tqdm
-
-        parts = defaultdict(list)
-        for e in tqdm(entries, desc="JEAN features", disable=not progress):
-            for k, v in clip_features(corpus, e["clip_id"]).items():
-                parts[k].append(v)
-        lengths = np.array([len(v) for v in parts["blendshapes"]])
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / ".features.tmp.npz"
-        np.savez(tmp, lengths=lengths, **{k: np.concatenate(v) for k, v in parts.items()})
-        tmp.replace(path)
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
-    clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
+    frames = cached_clip_arrays(
+        folder / "features.npz",
+        load_manifest(corpus)["clips"],
+        lambda clip_id: clip_features(corpus, clip_id),
+        "JEAN features",
+        progress,
+    )
     return JeanData(
-        clips=clips,
-        clip_of=clip_of,
-        frame=frame,
-        landmarks=arrays["landmarks"],
-        blendshapes=arrays["blendshapes"],
-        mel=arrays["mel"],
-        viseme=arrays["viseme"].astype(np.int64),
+        clips=frames.clips,
+        clip_of=frames.clip_of,
+        frame=frames.frame,
+        landmarks=frames["landmarks"],
+        blendshapes=frames["blendshapes"],
+        mel=frames["mel"],
+        viseme=frames["viseme"].astype(np.int64),
     )
 
 

@@ -32,7 +32,8 @@ from torch.nn import functional as F
 
 from studio.face import mesh
 from studio.face.geometry import normalise_landmarks_batch
-from studio.nn.checkpoints import load_checkpoint
+from studio.nn.blocks import Standardise
+from studio.nn.checkpoints import load_model
 
 NAME = "jean"
 WINDOW = 8  # ω: frames per expression-transformer window
@@ -147,26 +148,6 @@ class JeanConfig:
     tau: float = 0.1
     audio_negatives: int = 1
     extra: dict = field(default_factory=dict)
-
-
-class Standardise(nn.Module):
-    """x → (x − mean) / std with statistics fitted on training data (saved as buffers)."""
-
-    def __init__(self, dim: int):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(dim))
-        self.register_buffer("std", torch.ones(dim))
-
-    def fit(self, x: np.ndarray) -> None:
-        x = np.asarray(x, np.float64)
-        self.mean.copy_(torch.as_tensor(x.mean(0), dtype=torch.float32))
-        self.std.copy_(torch.as_tensor(x.std(0) + 1e-6, dtype=torch.float32))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
-
-    def inverse(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.std + self.mean
 
 
 class LandmarkAE(nn.Module):
@@ -331,23 +312,14 @@ def from_config(cfg: dict) -> Jean:
     return Jean(JeanConfig(**cfg))
 
 
-@functools.lru_cache(maxsize=4)
-def _load_cached(name: str, directory: str | None) -> tuple[Jean, dict]:
-
-    state, card = load_checkpoint(name, directory)
-    model = from_config(card["config"])
-    model.load_state_dict(state)
-    return model.eval(), card
-
-
 def load(name: str = NAME, directory=None) -> Jean:
     """The shipped JEAN encoders (loaded once per process); StudioError with the training
     command when the checkpoint is missing."""
-    return _load_cached(name, None if directory is None else str(directory))[0]
+    return load_model(name, from_config, None if directory is None else str(directory))[0]
 
 
 def load_with_card(name: str = NAME, directory=None) -> tuple[Jean, dict]:
-    return _load_cached(name, None if directory is None else str(directory))
+    return load_model(name, from_config, None if directory is None else str(directory))
 
 
 def info_nce(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor, tau: float):

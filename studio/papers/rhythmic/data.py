@@ -6,13 +6,11 @@ the whole corpus and cached in `cache/rhythmic/<key>/features.npz` (np.load, no 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from studio.data.frames import ClipFrames, stack_clips
+from studio.data.frames import ClipFrames, cached_clip_arrays
 from studio.face.records import BLENDSHAPE_INDEX
 from studio.paths import CACHE, cache_key
 from studio.speech import PhonemeEvent, frame_energy, frame_windows, log_mel
@@ -61,23 +59,14 @@ def load_data(
 ) -> ClipFrames:
     """Every clip's arrays, computed once and cached on disk."""
     corpus = Path(corpus)
-    entries = load_manifest(corpus)["clips"]
     folder = Path(cache_dir or CACHE_DIR) / features_key(corpus)
-    path = folder / "features.npz"
-    if not path.exists():
-        parts = defaultdict(list)
-        for e in tqdm(entries, desc="head-motion features", disable=not progress):
-            for k, v in clip_arrays(corpus, e["clip_id"]).items():
-                parts[k].append(v)
-        lengths = np.array([len(v) for v in parts["pose6"]])
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / ".features.tmp.npz"
-        np.savez(tmp, lengths=lengths, **{k: np.concatenate(v) for k, v in parts.items()})
-        tmp.replace(path)
-    with np.load(path) as z:
-        arrays = {k: z[k] for k in z.files}
-    clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
-    return ClipFrames(clips, clip_of, frame, arrays)
+    return cached_clip_arrays(
+        folder / "features.npz",
+        load_manifest(corpus)["clips"],
+        lambda clip_id: clip_arrays(corpus, clip_id),
+        "head-motion features",
+        progress,
+    )
 
 
 def split(data: ClipFrames) -> dict[str, ClipFrames]:

@@ -17,14 +17,14 @@ is not needed: the same coefficients move every SynthTalk head.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from studio.nn.checkpoints import load_checkpoint
+from studio.nn.blocks import Standardise
+from studio.nn.checkpoints import load_model
 from studio.papers.rhythmic.data import MOUTH_NAMES
 
 NAME = "rhythmic"
@@ -44,26 +44,6 @@ class RhythmicConfig:
     mouth_context: int = 5  # frames of audio features each mouth frame sees (±2)
     audio_input: str = "mel"  # mouth learner input: "mel" windows or "jean" audio codes
     jean_dim: int = 64
-
-
-class Standardise(nn.Module):
-    """x → (x − mean) / std over the last axis, statistics fitted on training data."""
-
-    def __init__(self, dim: int):
-        super().__init__()
-        self.register_buffer("mean", torch.zeros(dim))
-        self.register_buffer("std", torch.ones(dim))
-
-    def fit(self, x: np.ndarray) -> None:
-        x = np.asarray(x, np.float64).reshape(-1, self.mean.numel())
-        self.mean.copy_(torch.as_tensor(x.mean(0), dtype=torch.float32))
-        self.std.copy_(torch.as_tensor(x.std(0) + 1e-6, dtype=torch.float32))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
-
-    def inverse(self, x: torch.Tensor) -> torch.Tensor:
-        return x * self.std + self.mean
 
 
 class WindowEncoder(nn.Module):
@@ -238,21 +218,13 @@ def from_config(cfg: dict) -> Rhythmic:
     return Rhythmic(RhythmicConfig(**{k: v for k, v in cfg.items() if k in known}))
 
 
-@functools.lru_cache(maxsize=2)
-def _load_cached(name: str, directory: str | None) -> tuple[Rhythmic, dict]:
-    state, card = load_checkpoint(name, directory)
-    model = from_config(card["config"])
-    model.load_state_dict(state)
-    return model.eval(), card
-
-
 def load(name: str = NAME, directory=None) -> Rhythmic:
     """The shipped model (read once per process)."""
-    return _load_cached(name, None if directory is None else str(directory))[0]
+    return load_model(name, from_config, None if directory is None else str(directory))[0]
 
 
 def load_with_card(name: str = NAME, directory=None) -> tuple[Rhythmic, dict]:
-    return _load_cached(name, None if directory is None else str(directory))
+    return load_model(name, from_config, None if directory is None else str(directory))
 
 
 def count_parameters(module: nn.Module) -> int:
