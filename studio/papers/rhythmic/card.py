@@ -26,7 +26,7 @@ DEVIATIONS = [
     {
         "what": "Φ's loss = MSE + 0.5 × non-saturating GAN loss of the mean/std discriminator "
         "(the paper gives no weight); AdamW 3e-4 (paper code: Adam 3e-4, wd 2e-5), "
-        "3,000 steps of 32 windows",
+        "2,000 steps of 32 windows",
         "why": "CPU budget; the weight keeps MSE in charge while the discriminator restores "
         "the spread MSE alone shrinks",
     },

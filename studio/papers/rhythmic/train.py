@@ -27,7 +27,7 @@ REFERENCE = 40  # frames of the reference clip (τ)
 SNR_DB = np.arange(6, 31, 3)  # the paper's noise augmentation: 6–30 dB in 3 dB steps
 NOISE_P = 0.5  # share of samples whose audio gets noise
 ADV_WEIGHT = 0.5  # the discriminator's weight beside the MSE in Φ's loss
-STEPS = {"motion": 3000, "mouth": 3000}
+STEPS = {"motion": 2000, "mouth": 2000}
 QUICK_STEPS = {"motion": 40, "mouth": 40}
 BATCH = {"motion": 32, "mouth": 32}
 
