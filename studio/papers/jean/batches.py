@@ -11,10 +11,7 @@ import numpy as np
 import torch
 
 from studio.papers.jean.data import JeanData, frames_far_from
-from studio.papers.jean.model import (
-    WINDOW,
-    dtw_path,
-)
+from studio.papers.jean.model import WINDOW, dtw_path
 
 SWAP_P = 0.8
 

@@ -12,10 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.data.frames import cached_clip_arrays, clip_mask, column, subset_table
-from studio.papers.jean.model import (
-    expression_features,
-    landmark_features,
-)
+from studio.papers.jean.model import expression_features, landmark_features
 from studio.paths import CACHE, cache_key
 from studio.speech.features import frame_windows, log_mel
 from studio.speech.visemes import VISEME_INDEX

@@ -9,11 +9,7 @@ import torch
 from torch.nn import functional as F
 
 from studio.errors import StudioError
-from studio.papers.jean.model import (
-    MOUTH_SLICE,
-    N_BLENDSHAPES,
-    info_nce,
-)
+from studio.papers.jean.model import MOUTH_SLICE, N_BLENDSHAPES, info_nce
 
 
 def lmae_loss(lmae, batch):

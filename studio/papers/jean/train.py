@@ -29,11 +29,7 @@ from studio.papers.jean.batches import alignment_groups, audio_batches, expr_bat
 from studio.papers.jean.data import JeanData, load_data, split
 from studio.papers.jean.losses import audio_loss_fn, expr_loss_fn, lmae_loss
 from studio.papers.jean.metrics import mouth_codes_of, retrieval_top1
-from studio.papers.jean.model import (
-    Jean,
-    JeanConfig,
-    from_config,
-)
+from studio.papers.jean.model import Jean, JeanConfig, from_config
 
 log = logging.getLogger(__name__)
 
