@@ -31,9 +31,9 @@ def default_corpus() -> Path:
 
 def shown(path: str | Path) -> str:
     """A path as a person reads it in a record: relative to the repository when inside it."""
-    p = Path(path)
+    p = Path(os.path.abspath(path))  # not resolve(): a symlinked data/ still reads data/...
     try:
-        return str(p.resolve().relative_to(ROOT))
+        return str(p.relative_to(ROOT))
     except ValueError:
         return str(p)
 
