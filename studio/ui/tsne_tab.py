@@ -5,6 +5,7 @@ only call `studio.explore`."""
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from studio.errors import StudioError
 from studio.eval.tsne import describe_point, embed, scatter_figure
@@ -100,6 +101,7 @@ def build_tsne_tab(
         user = gr.Checkbox(True, label="include my emotion source", elem_id="tsne-user")
     run = gr.Button("Compute map", variant="primary", elem_id="tsne-run")
     shown = gr.State(None)  # what the map on screen was drawn from
+    chosen = gr.State(None)  # the point last shown beside the map (what "Send" sends)
     with gr.Row():
         with gr.Column(scale=3):
             plot = gr.Plot(label="t-SNE", elem_id="tsne-plot")
@@ -117,6 +119,13 @@ def build_tsne_tab(
         import time
 
         bank = _bank(sources, user, n_points)
+        left_out = ""
+        if user and not np.isfinite(bank.codes[code]).all():  # a clip without sound
+            user, bank = False, _bank(sources, False, n_points)
+            left_out = (
+                f"\n\nYour emotion source has no {code} codes (no sound), so its points are "
+                "left out of this map."
+            )
         t0 = time.time()
         xy = embed(bank.codes[code], perplexity=float(perplexity))
         seconds = time.time() - t0
@@ -128,7 +137,8 @@ def build_tsne_tab(
             "code": code,
             "perplexity": float(perplexity),
         }
-        return fig, f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time)", drawn
+        note = f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time){left_out}"
+        return fig, note, drawn, None  # a new map: no point is chosen on it yet
 
     @user_errors
     def recolour(colour, shown, n_points, user, sources):
@@ -143,14 +153,18 @@ def build_tsne_tab(
     @user_errors
     def show_point(i, shown, n_points, user, sources):
         if i is None:
-            return None, ""
+            return None, "", None
         bank = _map_bank(shown, n_points, user, sources)
         frames = sources.emotion.frames if _user_name(sources) else None
-        return point_frame(bank, int(i), frames), f"**{describe_point(bank.labels, int(i))}**"
+        image = point_frame(bank, int(i), frames)
+        return image, f"**{describe_point(bank.labels, int(i))}**", int(i)
 
     def send(i, shown, n_points, user, sources):
-        if i is None:
-            raise StudioError("Click a point of the map (or type its #) first")
+        if i is None or shown is None:
+            raise StudioError(
+                "Choose a point first: click one on the map (or type its # and "
+                "press Show point), then send it"
+            )
         p = _map_bank(shown, n_points, user, sources).point(int(i))
         opened = [gr.Tabs(selected="interpolation")] if tabs is not None else []
         if p["source"] == "user":
@@ -158,17 +172,17 @@ def build_tsne_tab(
         return "SynthTalk clip", gr.update(), p["clip_id"], *opened
 
     inputs = [code, colour, perplexity, n_points, user, state]
-    outputs = [plot, score, shown]
+    outputs = [plot, score, shown, chosen]
     run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
     where = [point, shown, n_points, user, state]
     # no need to press "Compute map" again to see the drawn map in other colours
     colour.change(recolour, inputs=[colour, *where[1:]], outputs=plot).then(None, js=CLICK_JS)
-    show.click(show_point, inputs=where, outputs=[frame, info])
+    show.click(show_point, inputs=where, outputs=[frame, info, chosen])
     if interpolation:
         for btn, side in ((send_a, "a"), (send_b, "b")):
             btn.click(
                 user_errors(send),
-                inputs=where,
+                inputs=[chosen, *where[1:]],
                 outputs=[
                     interpolation[f"kind_{side}"],
                     interpolation[f"label_{side}"],
