@@ -109,9 +109,24 @@ def build_interpolation_tab(state: gr.State) -> dict:
     alpha.change(trigger_mode="always_last", **events)
     for comp in (ka, la, kb, lb, ident):
         comp.change(**events)
+    checked = gr.State(None)  # the clip ids last checked: Enter then blur checks them once
+    fresh = gr.State(False)
+
+    def mark(ka, ca, kb, cb, last):
+        key = [ka, (ca or "").strip(), kb, (cb or "").strip()]
+        return key, key != last
+
+    def render_if_fresh(*args):
+        *values, is_fresh = args
+        if not is_fresh:
+            return gr.update(), gr.update(), gr.update()
+        return render(*values)
+
     for clip in (ca, cb):  # not on every keystroke: a half-typed id is not an error
-        clip.submit(**events)
-        clip.blur(**events)
+        for event in (clip.submit, clip.blur):
+            event(mark, inputs=[ka, ca, kb, cb, checked], outputs=[checked, fresh]).then(
+                render_if_fresh, inputs=[*inputs, alpha, fresh], outputs=[image, bars, note]
+            )
     strip_btn.click(make_strip, inputs=inputs, outputs=[strip, gif, mp4])
     return {
         "kind_a": ka,

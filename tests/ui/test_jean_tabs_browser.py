@@ -118,3 +118,11 @@ def test_a_clip_id_is_checked_when_entered_not_while_typed(page):
     assert page.get_by_text("is not in the").count() == 0  # no pop-up per keystroke
     box.press("Enter")
     page.wait_for_selector("text=is not in the")
+
+
+def test_sending_before_a_point_is_chosen_asks_for_one(page):
+    page.get_by_role("tab", name="t-SNE explorer").click()
+    page.locator("#tsne-send-a").click()
+    page.wait_for_selector("text=Choose a point first")
+    kind = page.locator("#interp-kind-A input:checked")  # source A was left as it was
+    assert kind.count() == 0 or kind.first.get_attribute("value") == "emotion label"
