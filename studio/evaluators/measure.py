@@ -1,6 +1,6 @@
 """The bars our trained evaluators must clear on held-out SynthTalk identities.
 
-Each function takes a model and `ClipArrays` (studio.train.synth_data) of held-out clips and
+Each function takes a model and `ClipArrays` (studio.data.corpus_arrays) of held-out clips and
 returns plain floats/lists, so the training CLI (model cards) and `python -m studio.bench
 evaluators` report the same numbers. The sync numbers come from our own expert on synthetic
 faces and are not comparable with SyncNet LSE values in papers.

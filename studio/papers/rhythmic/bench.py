@@ -39,7 +39,8 @@ from studio.media import audio_from_array
 from studio.nn.spec import Bar
 from studio.papers.jean.model import load as load_jean
 from studio.papers.rhythmic.data import MOUTH_CHANNELS, MOUTH_NAMES, load_data, split
-from studio.papers.rhythmic.model import Rhythmic, RhythmicConfig, load_with_card
+from studio.papers.rhythmic.model import Rhythmic, RhythmicConfig
+from studio.papers.rhythmic.motion_set import load_motion_set, load_with_card
 from studio.papers.rhythmic.renderers import synthtalk
 from studio.papers.rhythmic.talk import TalkRequest, talk
 from studio.papers.rhythmic.train import QUICK_STEPS, train_rhythmic
@@ -262,6 +263,7 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
     m.update(motion_scores(predict_all(model, test, refs), test, beats))
     with tempfile.TemporaryDirectory() as tmp:
         ablation, _ = train_rhythmic(
+            load_motion_set(),
             parts["train"],
             tmp,
             {"motion": steps["motion"]},
@@ -331,6 +333,7 @@ def _mouth_comparison(model: Rhythmic, parts, test: ClipFrames, steps: dict, qui
     other = "jean" if model.config.audio_input == "mel" else "mel"
     with tempfile.TemporaryDirectory() as tmp:
         alt, _ = train_rhythmic(
+            parts["train"],
             parts["train"],
             tmp,
             {"mouth": steps["mouth"]},

@@ -18,6 +18,7 @@ from studio.papers.rhythmic.bench import motion_scores, mouth_scores, predict_al
 from studio.papers.rhythmic.card import DEVIATIONS, PAPER
 from studio.papers.rhythmic.data import MOUTH_NAMES, load_data, split
 from studio.papers.rhythmic.model import RhythmicConfig, config_dict
+from studio.papers.rhythmic.motion_set import CLIPS_PER_PERSON, PEOPLE, SEED, load_motion_set
 from studio.papers.rhythmic.train import QUICK_STEPS, STEPS, train_rhythmic
 from studio.synth.corpus import load_clip, load_manifest
 
@@ -62,8 +63,16 @@ def run(args, argv: list[str]) -> dict:
     jean = load_jean() if config.audio_input == "jean" else None
     codes = jean.audio_codes(parts["train"]["mel"].astype("float32")) if jean else None
     t0 = time.time()
+    motion_set = load_motion_set(workers=min(4, os.cpu_count() or 1))
     model, report = train_rhythmic(
-        parts["train"], args.out or "runs/rhythmic", steps, args.seed, config, codes, args.resume
+        motion_set,
+        parts["train"],
+        args.out or "runs/rhythmic",
+        steps,
+        args.seed,
+        config,
+        codes,
+        args.resume,
     )
     train_minutes = (time.time() - t0) / 60
     test = parts["test"]
@@ -96,7 +105,9 @@ def run(args, argv: list[str]) -> dict:
             "corpus": corpus.name,
             "corpus_build": manifest.get("build"),
             "seed": args.seed,
-            "split": "training identities × training sentences",
+            "split": "head motion: the head-motion set (studio.papers.rhythmic.motion_set: "
+            f"{PEOPLE} people of world seed {SEED}, {CLIPS_PER_PERSON} clips each, audio + pose "
+            "only); mouth: training identities × training sentences",
             "evaluated_on": "held-out identities" + (" (quick run)" if args.quick else ""),
         },
         "training": {

@@ -40,25 +40,31 @@ class RhythmicConfig:
     motion_hidden: int = 128
     reference: bool = True  # False: the ablation without f (a static linear layer)
     disc_hidden: int = 64
-    mouth_hidden: int = 256
+    mouth_hidden: int = 128
     mouth_context: int = 5  # frames of audio features each mouth frame sees (±2)
     audio_input: str = "mel"  # mouth learner input: "mel" windows or "jean" audio codes
     jean_dim: int = 64
+    centre_audio: bool = False  # subtract each sequence's mean log-mel (the voice's colour)
 
 
 class WindowEncoder(nn.Module):
     """(B, T, 16, 80) log-mel windows → (B, T, audio_dim): an MLP on each standardised window
-    (the paper: two 2-D convs on 7 × 640 raw samples per frame)."""
+    (the paper: two 2-D convs on 7 × 640 raw samples per frame). With `centre`, each sequence's
+    mean log-mel per band is subtracted first, so the voice's timbre does not name the person."""
 
-    def __init__(self, out_dim: int):
+    def __init__(self, out_dim: int, centre: bool = False):
         super().__init__()
         n = MEL_WINDOW[0] * MEL_WINDOW[1]
+        self.centre = centre
         self.norm = Standardise(MEL_WINDOW[1])
         self.net = nn.Sequential(nn.Linear(n, 256), nn.LeakyReLU(0.2), nn.Linear(256, out_dim))
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:
         b, t = mel.shape[:2]
-        return self.net(self.norm(mel.float()).reshape(b, t, -1))
+        mel = mel.float()
+        if self.centre:
+            mel = mel - mel.mean(dim=(1, 2), keepdim=True)
+        return self.net(self.norm(mel).reshape(b, t, -1))
 
 
 def temporal(c_in: int, c_out: int, k: int, stride: int = 1) -> nn.Conv1d:
@@ -70,7 +76,7 @@ class Extrapolator(nn.Module):
 
     def __init__(self, c: RhythmicConfig):
         super().__init__()
-        self.audio = WindowEncoder(c.audio_dim)
+        self.audio = WindowEncoder(c.audio_dim, c.centre_audio)
         self.conv = nn.Sequential(
             temporal(c.audio_dim, c.feature_dim, 3),
             nn.LeakyReLU(0.2),
@@ -88,7 +94,7 @@ class ReferenceEncoder(nn.Module):
     def __init__(self, c: RhythmicConfig):
         super().__init__()
         self.feature_dim = c.feature_dim
-        self.audio = WindowEncoder(c.audio_dim)
+        self.audio = WindowEncoder(c.audio_dim, c.centre_audio)
         self.motion = nn.Sequential(
             nn.Linear(POSE_DIM, c.motion_hidden),
             nn.LeakyReLU(0.2),

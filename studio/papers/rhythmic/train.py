@@ -1,5 +1,6 @@
 """The recipe: the head-motion learner Φ as the paper trains it (MSE + the mean/std
-discriminator, z-scored motion, noisy audio), then the audio → mouth learner (L1).
+discriminator, z-scored motion, noisy audio) on the head-motion set (`motion_set`: hundreds of
+SynthTalk people), then the audio → mouth learner (L1) on the corpus's training clips.
 
 A sample is a window of `WINDOW` frames of one clip to predict, and a reference window of the
 same person from another of their clips (`REFERENCE` frames): SynthTalk clips last about two
@@ -26,8 +27,9 @@ WINDOW = 40  # frames predicted per sample (1.6 s)
 REFERENCE = 40  # frames of the reference clip (τ)
 SNR_DB = np.arange(6, 31, 3)  # the paper's noise augmentation: 6–30 dB in 3 dB steps
 NOISE_P = 0.5  # share of samples whose audio gets noise
-ADV_WEIGHT = 0.5  # the discriminator's weight beside the MSE in Φ's loss
+ADV_WEIGHT = 0.2  # the discriminator's weight beside the MSE in Φ's loss (measured: docs)
 STEPS = {"motion": 2000, "mouth": 2000}
+MOTION_LR = 1e-3
 QUICK_STEPS = {"motion": 40, "mouth": 40}
 BATCH = {"motion": 32, "mouth": 32}
 
@@ -150,19 +152,21 @@ def stage_config(steps: int, batch_size: int, lr: float, seed: int, out_dir) -> 
     )
 
 
-def prepare(model: Rhythmic, train_data: ClipFrames) -> None:
+def prepare(model: Rhythmic, motion_data: ClipFrames, mouth_data: ClipFrames) -> None:
     """Fit the input and motion standardisations on training frames."""
-    mel = train_data["mel"][::7].astype(np.float32).reshape(-1, 80)
-    model.motion.extrapolator.audio.norm.fit(mel)
+    mel = motion_data["mel"][::7].astype(np.float32).reshape(-1, 80)
+    centred = mel - mel.mean(0) if model.config.centre_audio else mel  # ≈ per-sequence centring
+    model.motion.extrapolator.audio.norm.fit(centred)
     if model.config.reference:
-        model.motion.reference.audio.norm.fit(mel)
+        model.motion.reference.audio.norm.fit(centred)
     if model.config.audio_input == "mel":
-        model.mouth.audio.norm.fit(mel)
-    model.motion.pose_norm.fit(train_data["pose6"])
+        model.mouth.audio.norm.fit(mouth_data["mel"][::7].astype(np.float32).reshape(-1, 80))
+    model.motion.pose_norm.fit(motion_data["pose6"])
 
 
 def train_rhythmic(
-    train_data: ClipFrames,
+    motion_data: ClipFrames,
+    mouth_data: ClipFrames,
     out_dir: str | Path = "runs/rhythmic",
     steps: dict | None = None,
     seed: int = 0,
@@ -172,21 +176,22 @@ def train_rhythmic(
     progress=None,
     stages: tuple[str, ...] = ("motion", "mouth"),
 ) -> tuple[Rhythmic, dict]:
-    """Train Φ with its discriminator (phases D then G each step), then the mouth learner.
-    `jean_codes` (N, 64): the training frames' JEAN audio codes when config.audio_input is
-    "jean". Returns (model, report of each stage's steps, seconds and last losses)."""
+    """Train Φ with its discriminator (phases D then G each step) on `motion_data`, then the
+    mouth learner on `mouth_data`. `jean_codes` (N, 64): mouth_data's JEAN audio codes when
+    config.audio_input is "jean". Returns (model, report of each stage's steps, seconds and
+    last losses)."""
     steps = {**STEPS, **(steps or {})}
     set_seed(seed)
     model = Rhythmic(config or RhythmicConfig())
     if model.config.audio_input == "jean" and jean_codes is None:
         raise StudioError("audio_input 'jean' needs the training frames' JEAN audio codes")
-    prepare(model, train_data)
+    prepare(model, motion_data, mouth_data)
     if model.config.audio_input == "jean":
         model.mouth.code_norm.fit(jean_codes)
     out_dir = Path(out_dir)
     report: dict = {}
     if "motion" in stages:
-        c = stage_config(steps["motion"], BATCH["motion"], 3e-4, seed, out_dir / "motion")
+        c = stage_config(steps["motion"], BATCH["motion"], MOTION_LR, seed, out_dir / "motion")
         phases = [
             Phase("D", model.disc, d_loss, betas=(0.5, 0.999)),
             Phase("G", model.motion, g_loss, betas=(0.5, 0.999)),
@@ -194,7 +199,7 @@ def train_rhythmic(
         train(
             model,
             None,
-            motion_batches(train_data, c.batch_size),
+            motion_batches(motion_data, c.batch_size),
             c,
             resume=resume,
             progress=progress,
@@ -203,7 +208,7 @@ def train_rhythmic(
         report["motion"] = _stage_record(c)
     if "mouth" in stages:
         c = stage_config(steps["mouth"], BATCH["mouth"], 1e-3, seed, out_dir / "mouth")
-        batches = mouth_batches(train_data, c.batch_size, jean_codes)
+        batches = mouth_batches(mouth_data, c.batch_size, jean_codes)
         train(model.mouth, mouth_loss, batches, c, resume=resume, progress=progress)
         report["mouth"] = _stage_record(c)
     model.eval()

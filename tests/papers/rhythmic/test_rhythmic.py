@@ -33,9 +33,8 @@ ROOT = Path(__file__).resolve().parents[3]
 def tiny_rhythmic():
     out = Path(tempfile.mkdtemp(prefix="rhythmic_tiny_"))
     data = load_data(tiny_corpus(), progress=False, cache_dir=out / "cache")
-    model, report = train_rhythmic(
-        split(data)["train"], out / "run", {"motion": 30, "mouth": 30}, seed=0
-    )
+    train = split(data)["train"]
+    model, report = train_rhythmic(train, train, out / "run", {"motion": 30, "mouth": 30}, seed=0)
     return model, report, data, out
 
 
