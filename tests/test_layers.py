@@ -166,3 +166,12 @@ def test_every_module_has_a_layer():
 def test_no_module_is_too_long_to_read(limit):
     lengths = {n: len(p.read_text().splitlines()) for n, p in modules().items()}
     assert max(lengths.values()) <= limit, max(lengths, key=lengths.get)
+
+
+def test_every_module_imports():
+    """A moved or renamed name fails here, not in the middle of a training run."""
+    import importlib
+
+    for name in sorted(modules()):
+        if not name.endswith("__main__"):
+            importlib.import_module(name)

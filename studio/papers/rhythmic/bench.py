@@ -39,8 +39,8 @@ from studio.media import audio_from_array
 from studio.nn.spec import Bar
 from studio.papers.jean.model import load as load_jean
 from studio.papers.rhythmic.data import MOUTH_CHANNELS, MOUTH_NAMES, load_data, split
-from studio.papers.rhythmic.model import Rhythmic, RhythmicConfig
-from studio.papers.rhythmic.motion_set import load_motion_set, load_with_card
+from studio.papers.rhythmic.model import Rhythmic, RhythmicConfig, load_with_card
+from studio.papers.rhythmic.motion_set import load_motion_set
 from studio.papers.rhythmic.renderers import synthtalk
 from studio.papers.rhythmic.talk import TalkRequest, talk
 from studio.papers.rhythmic.train import QUICK_STEPS, train_rhythmic
