@@ -137,7 +137,7 @@ def build_talk_tab(state: gr.State) -> dict:
             video = gr.Video(label="Talking clip (mp4 with sound)", elem_id="talk-video")
             info = gr.Markdown(elem_id="talk-info")
             debug = gr.Video(label="Debug: render | landmarks")
-            plot = gr.Plot(label="Motion")
+            plot = gr.Plot(label="Motion", elem_id="talk-plot")
 
     @user_errors
     def run(*args, progress=gr.Progress()):

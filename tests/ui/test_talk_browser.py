@@ -30,6 +30,10 @@ def test_typed_text_becomes_an_mp4_with_h264_video_and_aac_sound(page, tmp_path)
         " return v && v.src && v.src.includes('.mp4'); }"
     )
     page.wait_for_selector("#talk-info >> text=of video per second")
+    page.wait_for_function(  # pose curves, jawOpen and the audio's beats
+        "() => { const p = document.querySelector('#talk-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length === 4; }"
+    )
     src = page.evaluate("() => document.querySelector('#talk-video video').src")
     response = page.request.get(src)
     assert response.ok
