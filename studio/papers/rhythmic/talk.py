@@ -14,6 +14,7 @@ the SynthTalk rig (`RENDERERS`); the photo animator and the NeRF add theirs when
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,7 +156,14 @@ def reference_of(request: TalkRequest, person: Identity) -> tuple[np.ndarray, np
             raise StudioError("The pose source has fewer than 8 tracked frames to learn a style")
         mel = frame_windows(log_mel(np.asarray(request.reference_audio, np.float32)), len(pose))
         return pose[ok], mel[ok]
-    rng = np.random.default_rng(request.seed + 7)
+    return _own_reference(person.identity_id, request.seed)
+
+
+@functools.lru_cache(maxsize=16)
+def _own_reference(identity_id: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A SynthTalk person saying REFERENCE_TEXT in their own motion style (made once)."""
+    person = sample_identity(identity_id)
+    rng = np.random.default_rng(seed + 7)
     perf = perform(REFERENCE_TEXT, "neutral", 1, person.voice, person.motion, rng)
     return perf.pose6, frame_windows(log_mel(perf.audio), perf.n_frames)
 
