@@ -190,7 +190,7 @@ def talk_scores(model: Rhythmic, corpus: Path, data: ClipFrames, n_clips: int) -
                 [crop_face(f, p, size) for f, p in zip(made.frames[:n], lm_made, strict=True)]
             )
             emo_ok.append(emotion.predict(crops) == EMOTIONS.index(entry["emotion"]))
-        # Table 1 with the clip's own pose and camera-free comparison at the corpus's framing
+        # Table 1: the made face at the clip's own pose and camera, so the frames line up
         posed = synthtalk(
             person, made.blendshapes[:n], clip.labels["pose6"][:n], clip.frames.shape[1]
         )
