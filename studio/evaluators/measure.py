@@ -141,7 +141,6 @@ def identity_bars(model, clips: list, n_pairs: int = 20000, seed: int = 0) -> di
 
 
 def measure(name: str, model, held_out: list) -> dict:
-
     model.eval()
     if name == "sync_expert":
         return sync_bars(model, held_out)

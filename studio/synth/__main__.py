@@ -31,7 +31,6 @@ def _bar(desc: str, unit: str = "clip"):
 
 
 def _make(args: argparse.Namespace) -> None:
-
     config = PRESETS[args.preset]
     overrides = {}
     if args.identities is not None:
@@ -57,7 +56,6 @@ def _make(args: argparse.Namespace) -> None:
 
 
 def _export(args: argparse.Namespace) -> None:
-
     bar, update = _bar("exporting")
     clips = export_corpus(args.corpus, args.out, limit=args.limit, progress=update)
     bar.close()
@@ -65,13 +63,11 @@ def _export(args: argparse.Namespace) -> None:
 
 
 def _sheet(args: argparse.Namespace) -> None:
-
     path = contact_sheet(args.out, seed=args.seed, size=args.size)
     print(f"wrote {path}")
 
 
 def _check(args: argparse.Namespace) -> None:
-
     results: dict = {}
     bar, update = _bar("tracking frames", "frame")
     results["tracker"] = track_sample(args.corpus, n_frames=args.frames, progress=update).metrics()
@@ -87,7 +83,6 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> None:
-
     path = calibrate(args.out, looks=args.looks)
     print(f"wrote {path}")
 

@@ -211,7 +211,6 @@ def _init_worker(config: CorpusConfig) -> None:
 
 
 def _render_one(args: tuple[ClipSpec, str]) -> dict:
-
     spec, out = args
     config = _worker_config
     assert config is not None

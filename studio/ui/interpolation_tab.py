@@ -29,7 +29,6 @@ EXPORT_SIZE = 256  # strip, GIF and MP4 (the live view renders 128 px for speed)
 
 
 def _missing_model_note() -> str:
-
     if checkpoint_exists("jean"):
         return ""
     return "**No JEAN checkpoint.** Train it with `python -m studio.train jean`."

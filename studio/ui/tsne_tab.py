@@ -43,7 +43,6 @@ CLICK_JS = """
 
 
 def _bank(sources, include_user: bool, n_points: int):
-
     bank = corpus_bank(max_points=int(n_points))
     if include_user and sources is not None and sources.emotion is not None:
         bank = bank.concat(user_bank(load(), sources.emotion))

@@ -49,7 +49,6 @@ class IdentityEmbedder(nn.Module):
 
 
 def load(name: str = NAME, directory=None, device: str = "cpu") -> IdentityEmbedder:
-
     state, card = load_checkpoint(name, directory)
     cfg = card["config"]
     model = IdentityEmbedder(

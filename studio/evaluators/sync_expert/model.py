@@ -114,7 +114,6 @@ def shift_audio(audio: np.ndarray, k: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- inference
 def load(name: str = NAME, directory=None, device: str = "cpu") -> SyncExpert:
-
     state, card = load_checkpoint(name, directory)
     cfg = card["config"]
     model = SyncExpert(

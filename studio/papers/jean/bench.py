@@ -305,7 +305,6 @@ def ablation_markdown(abl: dict) -> str:
 
 
 def run(quick: bool = False, corpus: Path | None = None) -> dict:
-
     model = load()
     parts = split(load_data(corpus or default_corpus()))
     m = evaluate(model, parts["test"], parts["train"], quick=quick)

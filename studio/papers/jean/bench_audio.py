@@ -165,7 +165,6 @@ class ConditionedAudioEncoder(nn.Module):
     head is not used)."""
 
     def __init__(self, span: int, k: int):
-
         super().__init__()
         config = JeanConfig(audio_span=span)
         self.window = AudioEncoder(config)

@@ -148,7 +148,6 @@ def markdown_table(result: dict) -> str:
 
 
 def run(quick: bool = False, corpus: Path | None = None, steps: int | None = None) -> dict:
-
     shipped, card = load_with_card()
     options = ExpressionOptions.from_card(card)
     test = split(load_data(corpus or default_corpus()))["test"]

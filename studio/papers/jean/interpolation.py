@@ -35,7 +35,6 @@ def renderer(identity_id: int, size: int = 128, corpus_seed: int = 0):
 
 
 def _camera(size: int):
-
     return Camera(size=size, distance_cm=48.0)
 
 
@@ -170,7 +169,6 @@ SOURCE_KINDS = ("emotion label", "SynthTalk clip", "my emotion source")
 
 @functools.lru_cache(maxsize=64)
 def _clip_code_cached(corpus: str, clip_id: str) -> bytes:
-
     return expression_code_of_clip(load(), corpus, clip_id).tobytes()
 
 
