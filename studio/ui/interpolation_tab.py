@@ -105,6 +105,11 @@ def build_interpolation_tab(state: gr.State) -> dict:
         )
 
     events = dict(fn=render, inputs=[*inputs, alpha], outputs=[image, bars, note])
+
+    def first_face(*args):
+        face, plot, _ = render(*args)
+        return face, plot
+
     alpha.change(trigger_mode="always_last", **events)
     for comp in (ka, la, kb, lb, ident):
         comp.change(**events)
@@ -135,7 +140,9 @@ def build_interpolation_tab(state: gr.State) -> dict:
         "label_b": lb,
         "clip_b": cb,
         "render": events,
-        "on_select": events,  # a face when the tab opens
+        # a face when the tab opens; not the note, which a quicker event (a kind switched
+        # while this first render loads the model) may already have set
+        "on_select": dict(fn=first_face, inputs=[*inputs, alpha], outputs=[image, bars]),
     }
 
 

@@ -20,9 +20,9 @@ CODES = ("expression", "lip", "audio")
 # when a point of the map is clicked, put its index in the point box and show it
 CLICK_JS = """
 () => {
-  // the plot's div and Plotly's listeners may be replaced when the map is redrawn (new map,
-  // new colours), some time after this runs: (re)hook whatever div is current for a while,
-  // removing our earlier listener first so that a click is handled once
+  // the plot's div and Plotly's listeners are replaced when the map is redrawn (new map, new
+  // colours): a MutationObserver on the plot's box (re)hooks whatever div is current as soon
+  // as it changes, removing our earlier listener first so that a click is handled once
   const onClick = (d) => {
     const i = d.points[0].customdata;
     const box = document.querySelector('#tsne-point input');
@@ -30,14 +30,20 @@ CLICK_JS = """
     box.dispatchEvent(new Event('input', {bubbles: true}));
     setTimeout(() => document.querySelector('#tsne-show').click(), 100);
   };
+  const root = document.querySelector('#tsne-plot');
   const hook = () => {
-    const p = document.querySelector('#tsne-plot .js-plotly-plot');
-    if (!p || !p.on) return;
+    const p = root && root.querySelector('.js-plotly-plot');
+    if (!p || !p.on || p._jeanClick === onClick) return;
     if (p._jeanClick) p.removeListener('plotly_click', p._jeanClick);
     p._jeanClick = onClick;
     p.on('plotly_click', onClick);
   };
-  for (let t = 300; t <= 6000; t += 500) setTimeout(hook, t);
+  if (root && !root._jeanObserver) {
+    root._jeanObserver = new MutationObserver(() => root._jeanHook && root._jeanHook());
+    root._jeanObserver.observe(root, {childList: true, subtree: true});
+  }
+  if (root) root._jeanHook = hook;
+  hook();
 }
 """
 

@@ -77,7 +77,11 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
         " return p && p.data && p.data.length < 8"
         " && p.data.every(d => /^[0-9]$/.test(d.name)); }"
     )
-    # click a real point of the map: its frame appears beside the plot
+    # click a real point of the map (once the page has hooked its click): its frame appears
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p._jeanClick; }"
+    )
     page.evaluate(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
         " p.emit('plotly_click', {points: [{customdata: 5}]}); }"
