@@ -111,3 +111,15 @@ def cached_clip_arrays(
         arrays = {k: z[k] for k in z.files}
     clips, clip_of, frame = stack_clips(entries, arrays.pop("lengths"))
     return ClipFrames(clips, clip_of, frame, arrays)
+
+
+def split_clips(data):
+    """The studio's split of a corpus's frames (ClipFrames, or any table with clip_mask and
+    subset): train = training identities × training sentences; val = training identities ×
+    held-out sentences (when there are any); test = held-out identities, all their clips."""
+    ident = data.clip_mask(lambda c: c["identity_split"] == "train")
+    sent = data.clip_mask(lambda c: c["sentence_split"] == "train")
+    out = {"train": data.subset(ident & sent), "test": data.subset(~ident)}
+    if (ident & ~sent).any():
+        out["val"] = data.subset(ident & ~sent)
+    return out

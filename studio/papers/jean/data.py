@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.data.frames import cached_clip_arrays, clip_mask, column, subset_table
+from studio.data.frames import cached_clip_arrays, clip_mask, column, split_clips, subset_table
 from studio.papers.jean.model import expression_features, landmark_features
 from studio.paths import CACHE, cache_key
 from studio.speech.features import frame_windows, log_mel
@@ -109,14 +109,8 @@ def load_data(
 
 
 def split(data: JeanData) -> dict[str, JeanData]:
-    """train: training identities × training sentences; val: training identities × held-out
-    sentences; test: held-out identities (all their clips)."""
-    ident = data.clip_mask(lambda c: c["identity_split"] == "train")
-    sent = data.clip_mask(lambda c: c["sentence_split"] == "train")
-    out = {"train": data.subset(ident & sent), "test": data.subset(~ident)}
-    if (ident & ~sent).any():
-        out["val"] = data.subset(ident & ~sent)
-    return out
+    """train / val / test as every model of the studio splits a corpus (`split_clips`)."""
+    return split_clips(data)
 
 
 def frames_far_from(t: np.ndarray, n: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:

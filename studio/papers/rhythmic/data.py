@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.data.frames import ClipFrames, cached_clip_arrays
+from studio.data.frames import ClipFrames, cached_clip_arrays, split_clips
 from studio.face.records import BLENDSHAPE_INDEX
 from studio.paths import CACHE, cache_key
 from studio.speech import PhonemeEvent, frame_energy, frame_windows, log_mel
@@ -70,11 +70,5 @@ def load_data(
 
 
 def split(data: ClipFrames) -> dict[str, ClipFrames]:
-    """train: training identities × training sentences; val: their held-out sentences; test:
-    held-out identities (all their clips) — JEAN's split, so the two can be combined."""
-    ident = data.clip_mask(lambda c: c["identity_split"] == "train")
-    sent = data.clip_mask(lambda c: c["sentence_split"] == "train")
-    out = {"train": data.subset(ident & sent), "test": data.subset(~ident)}
-    if (ident & ~sent).any():
-        out["val"] = data.subset(ident & ~sent)
-    return out
+    """train / val / test as every model of the studio splits a corpus (`split_clips`)."""
+    return split_clips(data)
