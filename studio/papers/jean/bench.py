@@ -16,12 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.data.frames import every_nth_clip
 from studio.eval.tsne import embed
 from studio.nn.spec import Bar
 from studio.papers.jean.codes import codes_of
 from studio.papers.jean.data import load_data, split
 from studio.papers.jean.interpolation import Interpolator, interpolator_for
 from studio.papers.jean.metrics import (
+    CODE_SCORES,
     SAME_CLIP_GAP,
     code_scores,
     label_mean_top1,
@@ -69,7 +71,7 @@ def evaluate(model, test, train, quick: bool = False, timings: bool = True) -> d
 
     t0 = time.time()
     if quick:
-        train = _thin(train, 6)
+        train = every_nth_clip(train, 6)
     ctr, cte = codes_of(model, train), codes_of(model, test)
     nq = 600 if quick else 3000
     speech = test.viseme != 0
@@ -177,24 +179,7 @@ def probe_c_sensitivity(ctr: dict, train, cte: dict, test, quick: bool = False) 
 
 
 def _core(s: dict) -> dict:
-    keys = (
-        "knn5_emotion",
-        "silhouette_emotion",
-        "intensity_spearman",
-        "viseme_from_expression",
-        "viseme_from_lip",
-        "emotion_from_lip",
-        "chance_viseme",
-        "chance_emotion",
-    )
-    return {k: s[k] for k in keys if k in s}
-
-
-def _thin(data, every: int):
-    """Every `every`-th clip (quick runs)."""
-    keep = np.zeros(len(data.clips), bool)
-    keep[::every] = True
-    return data.subset(keep[data.clip_of])
+    return {k: s[k] for k in CODE_SCORES if k in s}
 
 
 def speed(model, expr: np.ndarray, lip: np.ndarray, n: int = 5000) -> dict:

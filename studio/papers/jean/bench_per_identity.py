@@ -23,7 +23,7 @@ from studio.errors import StudioError
 from studio.nn.loop import set_seed
 from studio.papers.jean.codes import expression_codes_of
 from studio.papers.jean.data import load_data, split
-from studio.papers.jean.metrics import code_scores
+from studio.papers.jean.metrics import CODE_SCORES, code_scores
 from studio.papers.jean.model import Jean, load_with_card
 from studio.papers.jean.train import (
     BATCH,
@@ -37,16 +37,7 @@ log = logging.getLogger(__name__)
 RUN_DIR = RUNS / "jean_per_identity"
 STEPS = 600
 QUICK_STEPS = 30
-SCORES = (
-    "knn5_emotion",
-    "silhouette_emotion",
-    "intensity_spearman",
-    "viseme_from_expression",
-    "viseme_from_lip",
-    "emotion_from_lip",
-    "chance_viseme",
-    "chance_emotion",
-)
+SCORES = CODE_SCORES
 
 
 def identity_split(data, identity: int):

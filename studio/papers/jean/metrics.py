@@ -237,6 +237,19 @@ def probes(
     return out
 
 
+# what `code_scores` reports of a model's codes (the ablation rows and the per-identity form)
+CODE_SCORES = (
+    "knn5_emotion",
+    "silhouette_emotion",
+    "intensity_spearman",
+    "viseme_from_expression",
+    "viseme_from_lip",
+    "emotion_from_lip",
+    "chance_viseme",
+    "chance_emotion",
+)
+
+
 def code_scores(
     expr_tr,
     lip_tr,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.data.frames import ClipFrames
+from studio.data.frames import ClipFrames, every_nth_clip
 from studio.eval.images import ssim
 from studio.eval.motion import audio_beats, beat_alignment, diversity, motion_statistics
 from studio.eval.sync import sync_scores
@@ -250,10 +250,8 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
     model, card = load_with_card()
     parts = split(load_data(corpus))
     test = parts["test"]
-    if quick:  # every 8th clip
-        keep = np.zeros(len(test.clips), bool)
-        keep[::8] = True
-        test = test.subset(keep[test.clip_of])
+    if quick:
+        test = every_nth_clip(test, 8)
     steps = dict(QUICK_STEPS) if quick else card["training"]["steps"]
     refs = references(test)
     beats = [
