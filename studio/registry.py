@@ -11,12 +11,14 @@ from studio.evaluators.spec import SPEC as EVALUATORS
 from studio.nn.checkpoints import checkpoint_exists
 from studio.nn.spec import Model, PaperSpec, Suite
 from studio.papers.jean.spec import SPEC as JEAN
+from studio.papers.nerf.spec import SPEC as NERF
 from studio.papers.rhythmic.spec import SPEC as RHYTHMIC
 
 SPECS: tuple[PaperSpec, ...] = (
     EVALUATORS,
     RHYTHMIC,
     JEAN,
+    NERF,
 )
 
 

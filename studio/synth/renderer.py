@@ -32,13 +32,15 @@ class RenderResult:
 
     image (H, W, 3) uint8 RGB; mask (H, W) uint8 head alpha 0..255; landmarks (478, 3) pixel
     x, y and camera depth (cm) of the 468 mesh vertices + 10 iris points (MediaPipe order);
-    visible (478,) bool: the point is the nearest surface at its pixel (not occluded).
+    visible (478,) bool: the point is the nearest surface at its pixel (not occluded);
+    depth (H, W) float32 camera depth in cm (0 where no surface), only when asked for.
     """
 
     image: np.ndarray
     mask: np.ndarray
     landmarks: np.ndarray
     visible: np.ndarray
+    depth: np.ndarray | None = None
 
 
 def _rotation_about(angles: np.ndarray) -> np.ndarray:
@@ -48,11 +50,17 @@ def _rotation_about(angles: np.ndarray) -> np.ndarray:
 class HeadRenderer:
     """Renders one identity. Build once per identity (≈50 ms), then call `render` per frame."""
 
-    def __init__(self, look: FaceLook, size: int = 256, supersample: int = 2) -> None:
+    def __init__(
+        self, look: FaceLook, size: int = 256, supersample: int = 2, rigid_neck: bool = False
+    ) -> None:
+        """rigid_neck: the neck turns with the head (every vertex takes the whole pose), so the
+        whole figure is one rigid body — what a head-frame radiance field assumes."""
         self.look = look
         self.size = size
         self.supersample = supersample
         self.head: HeadMesh = build_head(look)
+        if rigid_neck:
+            self.head.pose_weight = np.ones_like(self.head.pose_weight)
         self.rig: Rig = build_rig(self.head)
         self.atlas = paint_atlas(look, self.head.vertices[: self.head.n_face])
         self.mesh = MeshRenderer(
@@ -96,6 +104,7 @@ class HeadRenderer:
         camera: Camera | None = None,
         light: Light | None = None,
         background: tuple | np.ndarray | None = None,
+        with_depth: bool = False,
     ) -> RenderResult:
         """Render one frame. blendshapes (52,) rig values; pose6 (yaw, pitch, roll deg, t cm).
 
@@ -113,9 +122,14 @@ class HeadRenderer:
             self.posed_vertices(blendshapes, pose6), camera, light or FRONTAL_LIGHT, background
         )
         projected = camera.project(self.landmarks_3d(blendshapes, pose6))
+        depth = None
+        if with_depth:  # the supersampled depth at each pixel's first sub-sample
+            inv = drawn.fragments.depth_image()[:: self.supersample, :: self.supersample]
+            depth = np.where(inv > 0, 1.0 / np.maximum(inv, 1e-12), 0.0).astype(np.float32)
         return RenderResult(
             image=drawn.image,
             mask=drawn.mask,
             landmarks=projected.astype(np.float32),
             visible=visible_points(projected, drawn),
+            depth=depth,
         )

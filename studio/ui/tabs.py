@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import gradio as gr
 
 from studio.ui.interpolation_tab import build_interpolation_tab
+from studio.ui.novel_view_tab import build_novel_view_tab
 from studio.ui.talk_tab import build_talk_tab
 from studio.ui.tsne_tab import build_tsne_tab
 
@@ -34,6 +35,7 @@ TABS: dict[str, TabBuilder] = {
     "interpolation": TabBuilder(
         "Expression interpolation", lambda ctx: build_interpolation_tab(ctx.state)
     ),
+    "novel_view": TabBuilder("Novel view (NeRF)", lambda ctx: build_novel_view_tab(ctx.state)),
     "tsne": TabBuilder(
         "t-SNE explorer",
         lambda ctx: build_tsne_tab(ctx.state, ctx.handles.get("interpolation"), ctx.tabs),

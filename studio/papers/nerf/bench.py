@@ -1,0 +1,255 @@
+"""`python -m studio.bench nerf`: the shipped fit on the preset's held-out frames and audio.
+
+- Training view: held-out frames (later sentences, unseen audio) from the main camera, rendered
+  with their own codes and head pose: PSNR (full frame, and the head region: the GT mask dilated
+  by 4 px, since flat background inflates full-frame PSNR), SSIM, at 256² and 128².
+- Novel views: the GT ring (yaw −40…40, pitch ±15 around held-out frames; the light turns with
+  the camera, as in training), per angle.
+- Lips: the sync expert's LSE-C on held-out sentences against the GT's; M-LMD of tracked renders.
+- Expression: held-out audio driven with each intensity-3 emotion of the clip (its mean code):
+  the emotion classifier on the renders.
+- Disentanglement: another sentence's audio codes → upper-face PSNR against the unswapped render;
+  another emotion's expression code → change of the tracked jawOpen.
+- Speed: medians after warm-up, per quality. The fit curve (PSNR vs minutes) is the card's.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from studio.eval.images import psnr_batch, ssim_batch
+from studio.eval.landmarks import m_lmd
+from studio.eval.sync import sync_scores
+from studio.evaluators.emotion_classifier.model import load as load_emotion
+from studio.evaluators.sync_expert.model import clip_embeddings
+from studio.evaluators.sync_expert.model import load as load_sync
+from studio.face.crop import crop_face, mouth_crop
+from studio.face.records import BLENDSHAPE_INDEX
+from studio.face.tracker import track_frames
+from studio.nn.spec import Bar
+from studio.papers.nerf.fit import NOSE_BASE
+from studio.papers.nerf.preset import Preset, load_preset
+from studio.papers.nerf.render import FittedNerf, NerfRenderer, Quality, View, load_fitted
+from studio.speech import FPS, SAMPLE_RATE, log_mel
+from studio.synth.emotions import EMOTIONS
+
+BARS = (
+    Bar("fit_minutes", "<=", 60.0, "fit time of the shipped field on this machine"),
+    Bar("held_out_psnr_256", ">=", 30.0, "training view, held-out frames, 256², full frame"),
+    Bar("ring_psnr_yaw20", ">=", 28.0, "novel views at ±20° yaw (mean of the two), 256²"),
+    Bar("lse_c_ratio", ">=", 0.7, "LSE-C of renders ÷ GT's on held-out audio"),
+    Bar("emotion_accuracy_intensity3", ">=", 0.85, "emotion classifier on driven renders"),
+    Bar("upper_face_psnr_audio_swap", ">=", 35.0, "upper face unchanged when the audio swaps"),
+    Bar("jaw_open_change_expression_swap", "<=", 0.1, "mouth opening kept when emotion swaps"),
+    Bar("ms_128", "<=", 40.0, "one 128² frame (draft quality, median after warm-up)"),
+    Bar("ms_256", "<=", 100.0, "one 256² frame (full quality, median after warm-up)"),
+)
+DEFAULT_PRESET = Path("data/nerf-synth")
+JAW_OPEN = BLENDSHAPE_INDEX["jawOpen"]
+
+
+class Scene:
+    """The fitted field, its renderer and the preset it was fitted on, for one bench run."""
+
+    def __init__(self, fitted: FittedNerf, preset: Preset):
+        self.fitted, self.preset = fitted, preset
+        self.renderer = NerfRenderer(fitted)
+        self.audio, self.expression = fitted.audio_codes, fitted.expression_codes
+
+    def landmarks(self, frames: np.ndarray, size: int = 256) -> np.ndarray:
+        """GT landmarks of frames in pixels of a `size` image."""
+        return self.preset["landmarks"][frames] * (size / self.preset["frames"].shape[1])
+
+    def masks(self, frames: np.ndarray, size: int = 256) -> np.ndarray:
+        return _resize(self.preset["masks"][frames], size)
+
+    def gt(self, frames: np.ndarray, size: int = 256) -> np.ndarray:
+        return _resize(self.preset["frames"][frames], size)
+
+    def render(self, frames, audio=None, expression=None, quality=Quality.FULL, yaw=0.0, pitch=0.0):
+        """Frames t of the clip at their own head pose; codes default to the clip's own."""
+        a = self.audio[frames] if audio is None else audio
+        e = self.expression[frames] if expression is None else expression
+        pose = self.preset["pose6"]
+        return np.stack(
+            [
+                self.renderer.render(View(yaw, pitch, 72.0, pose[t]), a[i], e[i], quality)
+                for i, t in enumerate(frames)
+            ]
+        )
+
+
+def _resize(images: np.ndarray, size: int) -> np.ndarray:
+    if images.shape[1] == size:
+        return images
+    return np.stack([cv2.resize(x, (size, size), interpolation=cv2.INTER_AREA) for x in images])
+
+
+def image_scores(pred: np.ndarray, gt: np.ndarray, masks: np.ndarray) -> dict[str, float]:
+    """PSNR (full frame and head region), SSIM of renders against GT (uint8 batches)."""
+    size = pred.shape[1]
+    gt, masks = _resize(gt, size), _resize(masks, size)
+    kernel = np.ones((9, 9), np.uint8)
+    region = np.stack([cv2.dilate((m > 127).astype(np.uint8), kernel) > 0 for m in masks])
+    return {
+        "psnr": float(psnr_batch(pred, gt).mean()),
+        "psnr_head": float(psnr_batch(pred, gt, region).mean()),
+        "ssim": float(ssim_batch(pred, gt).mean()),
+    }
+
+
+def training_view(scene: Scene, frames: np.ndarray) -> tuple[dict, np.ndarray]:
+    gt, masks = scene.preset["frames"][frames], scene.preset["masks"][frames]
+    full = scene.render(frames)
+    out = {f"held_out_{k}_256": v for k, v in image_scores(full, gt, masks).items()}
+    small = scene.render(frames, quality=Quality.SHARP_128)
+    out.update({f"held_out_{k}_128": v for k, v in image_scores(small, gt, masks).items()})
+    return out, full
+
+
+def ring_scores(scene: Scene, every: int = 1) -> dict[str, float]:
+    p = scene.preset
+    frames, params = p["ring_frames"], p["ring_params"]
+    out: dict[str, float] = {}
+    for yaw, pitch in np.unique(params, axis=0):
+        pick = np.flatnonzero((params[:, 0] == yaw) & (params[:, 1] == pitch))[::every]
+        pred = scene.render(frames[pick], yaw=float(yaw), pitch=float(pitch))
+        s = image_scores(pred, p["ring_images"][pick], p["ring_masks"][pick])
+        out.update({f"ring.yaw{int(yaw):+d}_pitch{int(pitch):+d}.{k}": v for k, v in s.items()})
+    for deg in (20, 40):
+        for k in ("psnr", "psnr_head", "ssim"):
+            both = [out[f"ring.yaw{sign}{deg}_pitch+0.{k}"] for sign in "+-"]
+            out[f"ring_{k}_yaw{deg}"] = float(np.mean(both))
+    return out
+
+
+def sentences(preset: Preset, frames: np.ndarray) -> list[np.ndarray]:
+    """`frames` grouped by the sentence they belong to."""
+    s = preset["sentence"][frames]
+    return [frames[s == k] for k in np.unique(s)]
+
+
+def lip_scores(scene: Scene, frames: np.ndarray, renders: np.ndarray) -> dict[str, float]:
+    """LSE-C of the renders and of the GT per held-out sentence (mouth crops at the GT
+    landmarks: the render is drawn at the GT pose), and M-LMD of the tracked renders."""
+    sync, p = load_sync(), scene.preset
+    by_frame = {int(t): i for i, t in enumerate(frames)}
+    lse_gt, lse_made = [], []
+    for group in sentences(p, frames):
+        if len(group) < 20:
+            continue
+        start, stop = int(group[0] * SAMPLE_RATE / FPS), int((group[-1] + 1) * SAMPLE_RATE / FPS)
+        mel = log_mel(p["audio"][start:stop])
+        lm = scene.landmarks(group)
+        for images, out in (
+            (scene.gt(group), lse_gt),
+            (renders[[by_frame[int(t)] for t in group]], lse_made),
+        ):
+            mouths = np.stack([mouth_crop(f, q) for f, q in zip(images, lm, strict=True)])
+            v, a = clip_embeddings(sync, mouths, mel)
+            out.append(sync_scores(v, a, 15).lse_c)
+    track = track_frames(renders, FPS)
+    lmd = m_lmd(track.landmarks, scene.landmarks(frames), found_pred=track.found)
+    return {
+        "lse_c": float(np.mean(lse_made)),
+        "lse_c_gt": float(np.mean(lse_gt)),
+        "lse_c_ratio": float(np.mean(lse_made) / np.mean(lse_gt)),
+        "m_lmd_cm": float(lmd.value),
+        "tracked_share": float(track.found.mean()),
+    }
+
+
+def emotion_scores(scene: Scene, frames: np.ndarray) -> dict[str, float]:
+    """Held-out audio driven with each intensity-3 emotion's mean code of the clip."""
+    classifier = load_emotion()
+    p = scene.preset
+    size = classifier.config.face_size
+    emotions = sorted({str(e) for e, i in zip(p["emotion"], p["intensity"], strict=True) if i == 3})
+    correct = {}
+    for emotion in emotions:
+        code = np.repeat(scene.fitted.emotion_code(emotion)[None], len(frames), 0)
+        made = scene.render(frames, expression=code)
+        crops = np.stack(
+            [crop_face(f, q, size) for f, q in zip(made, scene.landmarks(frames), strict=True)]
+        )
+        correct[emotion] = float((classifier.predict(crops) == EMOTIONS.index(emotion)).mean())
+    out = {f"emotion_accuracy.{e}": v for e, v in correct.items()}
+    out["emotion_accuracy_intensity3"] = float(np.mean(list(correct.values())))
+    return out
+
+
+def upper_face(landmarks: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """(T, H, W) bool: the head above the nose base, 4 px clear of it."""
+    h = masks.shape[1]
+    rows = np.arange(h)[None, :, None]
+    cut = landmarks[:, NOSE_BASE, 1][:, None, None] - 4
+    return (masks > 127) & (rows < cut)
+
+
+def swap_scores(scene: Scene, frames: np.ndarray, renders: np.ndarray) -> dict[str, float]:
+    """Audio swapped (codes of frames half a sentence-list away) and expression swapped
+    (another intensity-3 emotion's mean code) against the unswapped renders."""
+    p = scene.preset
+    other = np.roll(frames, len(frames) // 2)
+    swapped_audio = scene.render(frames, audio=scene.audio[other])
+    masks = scene.masks(frames)
+    region = upper_face(scene.landmarks(frames), masks)
+    upper = psnr_batch(swapped_audio, renders, region)
+    mouth_moved = psnr_batch(swapped_audio, renders, ~region & (masks > 127))
+    own = [str(e) for e in p["emotion"][frames]]
+    emotions = sorted({str(e) for e, i in zip(p["emotion"], p["intensity"], strict=True) if i == 3})
+    swapped_codes = np.stack(
+        [scene.fitted.emotion_code(emotions[(emotions.index(e) + 1) % len(emotions)]
+                                    if e in emotions else emotions[0]) for e in own]
+    )  # fmt: skip
+    swapped_expr = scene.render(frames, expression=swapped_codes)
+    jaw = [track_frames(x, FPS).blendshapes[:, JAW_OPEN] for x in (renders, swapped_expr)]
+    ok = np.isfinite(jaw[0]) & np.isfinite(jaw[1])
+    return {
+        "upper_face_psnr_audio_swap": float(np.mean(upper)),
+        "lower_face_psnr_audio_swap": float(np.mean(mouth_moved)),
+        "jaw_open_change_expression_swap": float(np.abs(jaw[0] - jaw[1])[ok].mean()),
+        "jaw_open_mean": float(jaw[0][ok].mean()),
+    }
+
+
+def speed(scene: Scene, repeats: int = 15) -> dict[str, float]:
+    out = {}
+    view = View(15.0, 5.0, 72.0, scene.preset["pose6"][0])
+    for name, quality in (("ms_128", Quality.DRAFT), ("ms_128_sharp", Quality.SHARP_128),
+                          ("ms_256", Quality.FULL)):  # fmt: skip
+        times = []
+        for i in range(repeats + 3):
+            t0 = time.perf_counter()
+            scene.renderer.render(view, scene.audio[i], scene.expression[i], quality)
+            times.append(time.perf_counter() - t0)
+        out[name] = float(np.median(times[3:]) * 1000)
+    return out
+
+
+def run(quick: bool = False, corpus: Path | None = None, preset: Path | None = None) -> dict:
+    fitted = load_fitted()
+    scene = Scene(fitted, load_preset(preset or DEFAULT_PRESET))
+    held = scene.preset.held_out_index
+    frames = held[:: 4 if quick else 1]
+    card = fitted.card
+    m: dict = {
+        "fit_minutes": float(card["training"]["minutes"]),
+        "fit_steps": int(card["training"]["steps"]),
+        "fit_curve": card["training"]["curve"],
+        "held_out_frames": int(len(frames)),
+    }
+    scores, renders = training_view(scene, frames)
+    m.update(scores)
+    m.update(ring_scores(scene, every=3 if quick else 1))
+    m.update(lip_scores(scene, frames, renders))
+    m.update(emotion_scores(scene, frames[:: 2 if quick else 1][:100]))
+    m.update(
+        swap_scores(scene, frames[:: 2 if quick else 1][:120], renders[:: 2 if quick else 1][:120])
+    )
+    m.update(speed(scene, 5 if quick else 15))
+    return m

@@ -1,0 +1,32 @@
+"""The Talking NeRF as the registry sees it: one checkpoint (a field fitted to the SynthTalk
+NeRF preset, with its clip's codes), the `nerf` suite and the Novel-view tab."""
+
+from __future__ import annotations
+
+from studio.nn.spec import Model, PaperSpec, Suite
+from studio.papers.nerf import bench, cli
+from studio.papers.nerf.card import PAPER
+
+SPEC = PaperSpec(
+    key="nerf",
+    title="Talking NeRF",
+    paper=PAPER,
+    models=(
+        Model(
+            "nerf",
+            "a tri-plane dual field + upsampler fitted to one SynthTalk person "
+            "(builds data/nerf-synth when absent)",
+            cli.train_command,
+        ),
+    ),
+    suites=(
+        Suite(
+            "nerf",
+            bench.run,
+            "held-out frames, the GT camera ring, lips, expression, code swaps and speed",
+            bench.BARS,
+            ("AE-NeRF", "Disentangling Head NeRF"),
+        ),
+    ),
+    tabs=("novel_view",),
+)
