@@ -170,7 +170,13 @@ def _cmd_talk(args: argparse.Namespace) -> None:
         bar.refresh()
 
     try:
-        result = talk(request, progress=progress)
+        if args.renderer == "nerf":
+            from studio.nerf.talk import talk_nerf
+            from studio.papers.nerf.render import shipped_renderer
+
+            result = talk_nerf(request, shipped_renderer(), progress)
+        else:
+            result = talk(request, progress=progress)
     finally:
         bar.close()
     out = result.write(args.out)
@@ -239,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     talk.add_argument("--emotion-source", help="a video or photo whose expression to wear (JEAN)")
     talk.add_argument("--size", type=int, default=256, help="frame size in pixels")
+    talk.add_argument(
+        "--renderer",
+        choices=("synthtalk", "nerf"),
+        default="synthtalk",
+        help="the SynthTalk rig, or the fitted Talking NeRF (its own person; 128 or 256 px)",
+    )
     talk.add_argument("--seed", type=int, default=0)
     talk.add_argument("--out", required=True, help="the mp4 to write")
     talk.set_defaults(run=_cmd_talk)

@@ -5,7 +5,6 @@ expression code; an orbit video with sound films the head saying other words."""
 
 from __future__ import annotations
 
-import functools
 import tempfile
 import time
 from pathlib import Path
@@ -21,19 +20,13 @@ from studio.papers.nerf.drive import (
     speech_for,
     write_orbit,
 )
-from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
+from studio.papers.nerf.render import Quality, View, shipped_renderer
 from studio.sources import Sources
 from studio.ui.errors import user_errors
 
 OWN = "the clip's own"
 SAID = ("typed text", "the Sources tab's driving audio", "the fitted clip's own audio")
 EXAMPLE_TEXT = "Look at me from the side while I talk about the weather."
-
-
-@functools.lru_cache(maxsize=1)
-def shipped_renderer() -> NerfRenderer:
-    """The shipped fit, loaded once per process."""
-    return NerfRenderer(load_fitted())
 
 
 def render_view(

@@ -15,7 +15,11 @@ import plotly.graph_objects as go
 
 from studio.eval.motion import audio_beats
 from studio.media import write_video
+from studio.nerf.talk import RENDERER as NERF
+from studio.nerf.talk import talk_nerf
+from studio.nn.checkpoints import checkpoint_exists
 from studio.papers.jean.interpolation import SOURCE_KINDS, code_from_choice
+from studio.papers.nerf.render import shipped_renderer
 from studio.papers.rhythmic.renderers import RENDERERS
 from studio.papers.rhythmic.talk import MOTIONS, TalkRequest, TalkResult, talk
 from studio.render.camera import Camera
@@ -30,6 +34,11 @@ PEOPLE = list(range(PRESETS["default"].train_identities + PRESETS["default"].hel
 SAID = ("typed text", "the Sources tab's driving audio")
 EMOTION_FROM = ("SynthTalk recipe", "JEAN expression code")
 EXAMPLE_TEXT = "Hello! I am a synthetic person, and today I will tell you about my day."
+
+
+def renderer_names() -> list[str]:
+    """The renderers that exist here: the SynthTalk rig, and the NeRF once it is fitted."""
+    return list(RENDERERS) + ([NERF] if checkpoint_exists(NERF) else [])
 
 
 def request_from(
@@ -112,8 +121,9 @@ def build_talk_tab(state: gr.State) -> dict:
         "Make a SynthTalk person talk. The mouth follows the audio and the head moves with it "
         "in the person's own style (or the pose source's, when the Sources tab has one with "
         "sound); the emotion is SynthTalk's recipe or a JEAN expression code. Renderers: "
-        + ", ".join(RENDERERS)
-        + " (others appear when their models exist)."
+        + ", ".join(renderer_names())
+        + " (others appear when their models exist; the NeRF draws the one person it was "
+        "fitted to, whoever is chosen above)."
     )
     with gr.Row():
         with gr.Column():
@@ -130,7 +140,7 @@ def build_talk_tab(state: gr.State) -> dict:
                 label = gr.Dropdown(list(EMOTIONS), value="surprised", label="code's emotion")
                 clip = gr.Textbox(label="SynthTalk clip id", placeholder="id033_s06_happy3")
             with gr.Row():
-                renderer = gr.Dropdown(list(RENDERERS), value="synthtalk", label="Renderer")
+                renderer = gr.Dropdown(renderer_names(), value="synthtalk", label="Renderer")
                 size = gr.Radio([128, 256], value=256, label="Size")
             go_btn = gr.Button("Talk", variant="primary", elem_id="talk-button")
         with gr.Column():
@@ -143,7 +153,14 @@ def build_talk_tab(state: gr.State) -> dict:
     def run(*args, progress=gr.Progress()):
         *choices, sources = args
         request = request_from(*choices, sources)
-        result = talk(request, progress=lambda f, what: progress(f, desc=what))
+
+        def tell(fraction: float, what: str) -> None:
+            progress(fraction, desc=what)
+
+        if request.renderer == NERF:
+            result = talk_nerf(request, shipped_renderer(), tell)
+        else:
+            result = talk(request, progress=tell)
         folder = Path(tempfile.mkdtemp(prefix="talk_"))
         clip_path = result.write(folder / "talk.mp4")
         debug_path = write_video(

@@ -31,6 +31,7 @@ from studio.face.crop import crop_face, mouth_crop
 from studio.face.records import BLENDSHAPE_INDEX
 from studio.face.tracker import track_frames
 from studio.nn.spec import Bar
+from studio.papers.nerf.export import fitted_from_run
 from studio.papers.nerf.fit import NOSE_BASE
 from studio.papers.nerf.preset import Preset, load_preset
 from studio.papers.nerf.render import FittedNerf, NerfRenderer, Quality, View, load_fitted
@@ -190,7 +191,9 @@ def upper_face(landmarks: np.ndarray, masks: np.ndarray) -> np.ndarray:
     return (masks > 127) & (rows < cut)
 
 
-def swap_scores(scene: Scene, frames: np.ndarray, renders: np.ndarray) -> dict[str, float]:
+def swap_scores(
+    scene: Scene, frames: np.ndarray, renders: np.ndarray, expression: bool = True
+) -> dict[str, float]:
     """Audio swapped (codes of frames half a sentence-list away) and expression swapped
     (another intensity-3 emotion's mean code) against the unswapped renders."""
     p = scene.preset
@@ -200,6 +203,12 @@ def swap_scores(scene: Scene, frames: np.ndarray, renders: np.ndarray) -> dict[s
     region = upper_face(scene.landmarks(frames), masks)
     upper = psnr_batch(swapped_audio, renders, region)
     mouth_moved = psnr_batch(swapped_audio, renders, ~region & (masks > 127))
+    out = {
+        "upper_face_psnr_audio_swap": float(np.mean(upper)),
+        "lower_face_psnr_audio_swap": float(np.mean(mouth_moved)),
+    }
+    if not expression:
+        return out
     own = [str(e) for e in p["emotion"][frames]]
     emotions = sorted({str(e) for e, i in zip(p["emotion"], p["intensity"], strict=True) if i == 3})
     swapped_codes = np.stack(
@@ -209,12 +218,12 @@ def swap_scores(scene: Scene, frames: np.ndarray, renders: np.ndarray) -> dict[s
     swapped_expr = scene.render(frames, expression=swapped_codes)
     jaw = [track_frames(x, FPS).blendshapes[:, JAW_OPEN] for x in (renders, swapped_expr)]
     ok = np.isfinite(jaw[0]) & np.isfinite(jaw[1])
-    return {
-        "upper_face_psnr_audio_swap": float(np.mean(upper)),
-        "lower_face_psnr_audio_swap": float(np.mean(mouth_moved)),
-        "jaw_open_change_expression_swap": float(np.abs(jaw[0] - jaw[1])[ok].mean()),
-        "jaw_open_mean": float(jaw[0][ok].mean()),
-    }
+    out["jaw_open_tracked_share"] = float(ok.mean())
+    out["jaw_open_change_expression_swap"] = (
+        float(np.abs(jaw[0] - jaw[1])[ok].mean()) if ok.any() else float("nan")
+    )
+    out["jaw_open_mean"] = float(jaw[0][ok].mean()) if ok.any() else float("nan")
+    return out
 
 
 def speed(scene: Scene, repeats: int = 15) -> dict[str, float]:
@@ -228,6 +237,35 @@ def speed(scene: Scene, repeats: int = 15) -> dict[str, float]:
             scene.renderer.render(view, scene.audio[i], scene.expression[i], quality)
             times.append(time.perf_counter() - t0)
         out[name] = float(np.median(times[3:]) * 1000)
+    return out
+
+
+ABLATIONS = Path("runs/nerf-ablations")  # <name>/ fit runs: python -m studio.nerf fit --ablation
+ABLATION_COMMAND = "python -m studio.nerf fit --steps {steps} --ablation {name} --out {out}"
+
+
+def ablation_scores(preset: Preset, folder: Path = ABLATIONS) -> dict[str, float]:
+    """The papers' ablations at one equal, short budget: each run in `folder` (the full model
+    as `full`, trained with the same steps) on a quarter of the held-out frames."""
+    out: dict = {}
+    for run in sorted(p for p in Path(folder).glob("*") if (p / "nerf_config.json").exists()):
+        scene = Scene(fitted_from_run(preset, run), preset)
+        frames = preset.held_out_index[::4]
+        scores, renders = training_view(scene, frames)
+        ring = ring_scores(scene, every=2)
+        lips = lip_scores(scene, frames, renders)
+        swap = swap_scores(scene, frames[:60], renders[:60], expression=False)
+        row = {
+            "steps": scene.fitted.card["training"]["steps"],
+            "held_out_psnr_256": scores["held_out_psnr_256"],
+            "held_out_psnr_head_256": scores["held_out_psnr_head_256"],
+            "ring_psnr_yaw20": ring["ring_psnr_yaw20"],
+            "ring_psnr_head_yaw20": ring["ring_psnr_head_yaw20"],
+            "lse_c_ratio": lips["lse_c_ratio"],
+            "m_lmd_cm": lips["m_lmd_cm"],
+            "upper_face_psnr_audio_swap": swap["upper_face_psnr_audio_swap"],
+        }
+        out.update({f"ablation.{run.name}.{k}": v for k, v in row.items()})
     return out
 
 
@@ -252,4 +290,6 @@ def run(quick: bool = False, corpus: Path | None = None, preset: Path | None = N
         swap_scores(scene, frames[:: 2 if quick else 1][:120], renders[:: 2 if quick else 1][:120])
     )
     m.update(speed(scene, 5 if quick else 15))
+    if not quick:
+        m.update(ablation_scores(scene.preset))
     return m

@@ -23,7 +23,7 @@ from studio.errors import StudioError
 from studio.media import read_audio
 from studio.papers.nerf.drive import clip_drive, drive, render_orbit, speech_for, write_orbit
 from studio.papers.nerf.export import ship
-from studio.papers.nerf.fit import FitOptions, fit
+from studio.papers.nerf.fit import ABLATIONS, FitOptions, fit
 from studio.papers.nerf.preset import PRESETS, build_preset, load_preset
 from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
 
@@ -57,7 +57,7 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--out", default=DEFAULT_RUN)
     f.add_argument("--steps", type=int, default=FitOptions.steps)
     f.add_argument("--seed", type=int, default=0)
-    f.add_argument("--ablation", choices=("", "no_dual", "no_rrs", "no_upsampler"), default="")
+    f.add_argument("--ablation", choices=ABLATIONS, default="full")
     f.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     s = sub.add_parser("ship", help="write checkpoints/nerf.* from a fit run")
     s.add_argument("clip", nargs="?", default=DEFAULT_PRESET)

@@ -14,7 +14,7 @@ from studio.errors import StudioError
 from studio.media import Audio, audio_from_array, is_silent, write_video
 from studio.papers.nerf.conditioning import audio_codes
 from studio.papers.nerf.render import FittedNerf, NerfRenderer, Quality, View
-from studio.speech import FPS, SAMPLE_RATE
+from studio.speech import FPS, SAMPLE_RATE, n_video_frames_for
 from studio.synth.emotions import emotion_prosody
 from studio.synth.identity import sample_identity
 from studio.synth.voice import speak
@@ -55,12 +55,13 @@ def drive(
     audio: Audio,
     emotion: str | None = "neutral",
     expression_code: np.ndarray | None = None,
+    n_frames: int | None = None,
 ) -> Drive:
     """Codes for `audio` (16 kHz mono) with a held expression: `expression_code` when given,
-    else the fitted clip's mean code for `emotion`."""
+    else the fitted clip's mean code for `emotion`; n_frames defaults to the audio's length."""
     if is_silent(audio.samples):
         raise StudioError("The driving audio is silent — there is nothing to lip-sync to")
-    n = max(1, int(np.ceil(len(audio.samples) / SAMPLE_RATE * FPS)))
+    n = n_frames or n_video_frames_for(len(audio.samples) / SAMPLE_RATE, FPS)
     a = audio_codes(audio.samples, n)
     e = expression_code if expression_code is not None else fitted.emotion_code(emotion or "")
     return Drive(a, np.repeat(np.asarray(e, np.float32)[None], n, 0), audio)

@@ -17,6 +17,7 @@ from studio.papers.nerf.card import DEVIATIONS, PAPER
 from studio.papers.nerf.conditioning import AUDIO_SMOOTH, EXPRESSION_SMOOTH, preset_codes
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
 from studio.papers.nerf.preset import Preset
+from studio.papers.nerf.render import FittedNerf
 from studio.paths import shown
 from studio.provenance import commit
 
@@ -35,6 +36,25 @@ def field_from_run(run: str | Path, config: NerfConfig) -> TalkingNerf:
 def occupancy_of(nerf: TalkingNerf, codes: dict[str, np.ndarray]) -> torch.Tensor:
     idx = np.linspace(0, len(codes["audio"]) - 1, OCCUPANCY_FRAMES).round().astype(int)
     return nerf.occupancy((codes["audio"][idx], codes["expression"][idx]), OCCUPANCY_RES)
+
+
+def fitted_from_run(preset: Preset, run: str | Path) -> FittedNerf:
+    """A fit run read as the renderer reads a shipped checkpoint (for ablations, unshipped)."""
+    run = Path(run)
+    config = NerfConfig(**json.loads((run / "nerf_config.json").read_text()))
+    nerf = field_from_run(run, config)
+    codes = preset_codes(preset)
+    steps = read_log(run / "log.jsonl")[-1]["step"]
+    return FittedNerf(
+        nerf=nerf,
+        card={"config": config.to_dict(), "training": {"steps": steps}, "data": {}},
+        audio_codes=codes["audio"],
+        expression_codes=codes["expression"],
+        pose6=preset["pose6"],
+        audio=preset["audio"],
+        occupancy=occupancy_of(nerf, codes),
+        emotions=[str(e) for e in preset["emotion"]],
+    )
 
 
 def ship(

@@ -74,7 +74,7 @@ class TriPlane(nn.Module):
         out = F.grid_sample(
             self.planes * self.GAIN, coords[:, :, None], align_corners=False, padding_mode="border"
         )  # (3, C, N, 1)
-        return out[..., 0].permute(2, 0, 1).reshape(len(points), -1)
+        return out[..., 0].permute(2, 0, 1).flatten(1)
 
 
 class FieldHead(nn.Module):
@@ -262,12 +262,14 @@ class TalkingNerf(nn.Module):
         return {"feature": out, "alpha": acc, "mask": (w * mask).sum(1), "depth": (w * t).sum(1)}
 
     def to_image(self, feature_map: torch.Tensor, size: int) -> torch.Tensor:
-        """(B, F, r, r) rendered features → (B, 3, size, size) RGB in [0, 1]."""
-        if not self.config.upsampler:
+        """(B, F, r, r) rendered features → RGB in [0, 1] at the scale of a `size` frame
+        ((B, 3, size, size) for a whole map; a patch keeps its share of the frame)."""
+        if not self.config.upsampler:  # the ablation: colour rays, bilinearly enlarged
+            scale = size // self.config.feature_res
             rgb = torch.sigmoid(feature_map)
-            if rgb.shape[-1] != size:
-                rgb = F.interpolate(rgb, size=(size, size), mode="bilinear", align_corners=False)
-            return rgb
+            if scale == 1:
+                return rgb
+            return F.interpolate(rgb, scale_factor=scale, mode="bilinear", align_corners=False)
         return self.upsampler(feature_map, size)
 
     def occupancy(self, codes: tuple[np.ndarray, np.ndarray], res: int = 48) -> torch.Tensor:

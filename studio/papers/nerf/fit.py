@@ -35,6 +35,7 @@ from studio.papers.nerf.rays import camera_in_head, pixel_directions, rays
 
 PATCH = 32  # feature pixels per side of a training patch (a 128² window of the 256² frame)
 PATCH_MARGIN = 2  # feature pixels at a patch's border left out of the image losses
+ABLATIONS = ("full", "no_dual", "no_rrs", "no_upsampler")
 EPSILON = 0.4  # AE-NeRF's region-wise sampling: share of each region's rays run through both
 LAMBDA_V, LAMBDA_DIS, LAMBDA_M, LAMBDA_ALPHA = 10.0, 5.0, 1e-3, 0.1
 NOSE_BASE = 2  # MediaPipe landmark under the nose tip: the lower face starts here
@@ -51,7 +52,7 @@ class FitOptions:
     lr: float = 2e-3
     val_every: int = 250
     seed: int = 0
-    ablation: str = ""  # "", "no_dual", "no_rrs", "no_upsampler"
+    ablation: str = "full"  # or one of the papers' ablations: ABLATIONS
 
 
 def lower_face_mask(landmarks: np.ndarray, image_size: int, grid: int) -> np.ndarray:
@@ -106,7 +107,9 @@ class FitData:
             cy, cx = rng.integers(0, g, 2)
         y0 = int(np.clip(cy - patch // 2, 0, g - patch))
         x0 = int(np.clip(cx - patch // 2, 0, g - patch))
-        rows, cols = np.meshgrid(np.arange(y0, y0 + patch), np.arange(x0, x0 + patch), indexing="ij")
+        rows, cols = np.meshgrid(
+            np.arange(y0, y0 + patch), np.arange(x0, x0 + patch), indexing="ij"
+        )
         return (rows * g + cols).reshape(-1)
 
     def batch(

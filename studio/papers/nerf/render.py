@@ -13,6 +13,7 @@ While a slider moves, `Quality.DRAFT` (16 samples, 128²) keeps frames coming; `
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,3 +159,9 @@ class NerfRenderer:
         if not 0 <= t < f.n_frames:
             raise StudioError(f"frame {t} is outside the fitted clip (0…{f.n_frames - 1})")
         return self.render(view, f.audio_codes[t], f.expression_codes[t], quality)
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_renderer() -> NerfRenderer:
+    """The renderer of the shipped fit (checkpoints/nerf.*), loaded once per process."""
+    return NerfRenderer(load_fitted())
