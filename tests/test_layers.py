@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("studio.evaluators",),
     ("studio.papers",),
     ("studio.registry",),
-    ("studio.train", "studio.bench", "studio.explore", "studio.nerf"),
+    ("studio.train", "studio.bench", "studio.explore", "studio.nerf", "studio.irfd"),
     ("studio.ui", "studio.cli", "studio.__main__"),
 )
 

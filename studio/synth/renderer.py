@@ -16,7 +16,7 @@ from studio.face.geometry import euler_to_rotation
 from studio.face.records import N_BLENDSHAPES
 from studio.render.camera import FRONTAL_LIGHT, HEAD_CENTRE, Camera, Light
 from studio.render.mesh_renderer import MeshRenderer, gradient_background, visible_points
-from studio.synth.head import HeadMesh, build_head
+from studio.synth.head import SKULL_CENTRE, HeadMesh, build_head
 from studio.synth.look import FaceLook
 from studio.synth.rig import Rig, build_rig
 from studio.synth.texture import paint_atlas
@@ -51,16 +51,30 @@ class HeadRenderer:
     """Renders one identity. Build once per identity (≈50 ms), then call `render` per frame."""
 
     def __init__(
-        self, look: FaceLook, size: int = 256, supersample: int = 2, rigid_neck: bool = False
+        self,
+        look: FaceLook,
+        size: int = 256,
+        supersample: int = 2,
+        rigid_neck: bool = False,
+        proportions: tuple[float, float, float] | None = None,
     ) -> None:
         """rigid_neck: the neck turns with the head (every vertex takes the whole pose), so the
-        whole figure is one rigid body — what a head-frame radiance field assumes."""
+        whole figure is one rigid body — what a head-frame radiance field assumes.
+        proportions: (x, y, z) scale of the whole rest head about the skull's centre (a wider,
+        longer or deeper head), applied before the rig is built; None keeps SynthTalk's."""
         self.look = look
         self.size = size
         self.supersample = supersample
         self.head: HeadMesh = build_head(look)
         if rigid_neck:
             self.head.pose_weight = np.ones_like(self.head.pose_weight)
+        if proportions is not None:
+            scale = np.asarray(proportions, np.float64)
+            self.head.vertices = (self.head.vertices - SKULL_CENTRE) * scale + SKULL_CENTRE
+            self.head.eye_centres = {
+                k: (v - SKULL_CENTRE) * scale + SKULL_CENTRE
+                for k, v in self.head.eye_centres.items()
+            }
         self.rig: Rig = build_rig(self.head)
         self.atlas = paint_atlas(look, self.head.vertices[: self.head.n_face])
         self.mesh = MeshRenderer(

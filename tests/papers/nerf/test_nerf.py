@@ -4,6 +4,7 @@ and rendered, the CLI, the bench, and clear errors."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import torch
 from studio.errors import StudioError
 from studio.media import audio_from_array
 from studio.media.ffmpeg import probe
+from studio.nerf.talk import talk_nerf
 from studio.papers.nerf import bench
 from studio.papers.nerf.cli import main as nerf_cli
 from studio.papers.nerf.drive import clip_drive, drive, speech_for
@@ -21,6 +23,7 @@ from studio.papers.nerf.fit import FitOptions, fit
 from studio.papers.nerf.preset import LIGHT, PRESETS, build_preset, load_preset, orbit_light
 from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, frame_rays
 from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
+from studio.papers.rhythmic.talk import TalkRequest
 from studio.synth.identity import sample_identity
 from studio.synth.renderer import Camera, HeadRenderer
 
@@ -82,11 +85,18 @@ def test_preset_has_head_turns_held_out_frames_and_a_ring(tiny_preset):
     assert p["depth"].shape == p["masks"].shape and (p["depth"][p["masks"] > 250] > 0).all()
 
 
+def _frontal_rays():
+    camera = Camera(size=64)
+    return frame_rays(np.zeros(6), camera.extrinsics(), camera.intrinsics(), 64, 8)
+
+
 def test_only_the_audio_field_hears_the_audio():
     """Region-wise sampling: rays through F_ai alone ignore the audio code; F_aa rays don't."""
     torch.manual_seed(0)
     nerf = TalkingNerf(NerfConfig(feature_res=8))
-    o, d = frame_rays(np.zeros(6), Camera(size=64).extrinsics(), Camera(size=64).intrinsics(), 64, 8)
+    o, d = frame_rays(
+        np.zeros(6), Camera(size=64).extrinsics(), Camera(size=64).intrinsics(), 64, 8
+    )
     expr = torch.randn(1, 64).expand(len(o), -1)
     a1, a2 = torch.randn(1, 64).expand(len(o), -1), torch.randn(1, 64).expand(len(o), -1)
     with torch.no_grad():
@@ -98,7 +108,9 @@ def test_only_the_audio_field_hears_the_audio():
 
 
 def test_rays_enter_and_leave_the_head_box():
-    o, d = frame_rays(np.zeros(6), Camera(size=64).extrinsics(), Camera(size=64).intrinsics(), 64, 8)
+    o, d = frame_rays(
+        np.zeros(6), Camera(size=64).extrinsics(), Camera(size=64).intrinsics(), 64, 8
+    )
     nerf = TalkingNerf(NerfConfig(feature_res=8, samples=8))
     pts, t, _ = nerf.sample_points(o, d, jitter=False)
     centre = pts[len(pts) // 2 + 4]  # a ray through the middle of the image crosses the box
@@ -167,3 +179,13 @@ def test_bench_measures_every_bar(shipped, tiny_preset, monkeypatch):
         assert bar.metric in m
     assert np.isfinite(m["held_out_psnr_256"]) and 5 < m["held_out_psnr_256"] < 60
     assert np.isfinite(m["ring_psnr_yaw40"]) and m["ms_256"] > 0
+
+
+def test_talk_with_the_nerf_draws_its_own_person_with_predicted_motion(shipped):
+    request = TalkRequest(identity=3, text="Hello there.", emotion="happy", intensity=3, size=128)
+    result = talk_nerf(request, NerfRenderer(shipped["fitted"]))
+    assert result.identity == PRESETS["tiny"].identity_id  # the fitted person, not person 3
+    assert result.frames.shape[1:] == (128, 128, 3) and len(result.frames) == len(result.pose6)
+    assert result.pose6[:, 0].std() > 0.1  # Rhythmic's predicted head motion moves the camera
+    with pytest.raises(StudioError, match="has no 'contempt' frames"):
+        talk_nerf(replace(request, emotion="contempt"), NerfRenderer(shipped["fitted"]))

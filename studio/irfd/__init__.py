@@ -1,0 +1,1 @@
+"""`python -m studio.irfd`: IRFD's own command line (studio.papers.irfd.cli)."""

@@ -1,0 +1,10 @@
+"""`python -m studio.irfd make` — see studio.papers.irfd.cli."""
+
+from __future__ import annotations
+
+import sys
+
+from studio.papers.irfd.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

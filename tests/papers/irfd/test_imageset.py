@@ -1,0 +1,72 @@
+"""IRFD's image set: many people with wider looks, every factor drawn and saved, one crop box
+per person (a head turn moves the face inside it)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from studio.errors import StudioError
+from studio.papers.irfd.imageset import (
+    PRESETS,
+    build_imageset,
+    face_values,
+    load_imageset,
+    person,
+    render_person,
+)
+from studio.synth.emotions import EMOTIONS
+
+TINY = PRESETS["tiny"]
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    return load_imageset(build_imageset(TINY, tmp_path_factory.mktemp("irfd") / "set", workers=1))
+
+
+def test_every_image_has_its_factors_and_held_out_people_are_marked(tiny_set):
+    n = (TINY.train_identities + TINY.held_out_identities) * TINY.images_per_identity
+    assert tiny_set["images"].shape == (n, 128, 128, 3)
+    for key in ("identity", "emotion", "intensity", "viseme", "jaw", "yaw", "pitch", "roll"):
+        assert len(tiny_set[key]) == n
+    assert np.abs(tiny_set["yaw"]).max() <= 35 and np.abs(tiny_set["roll"]).max() <= 10
+    held = np.unique(tiny_set["identity"][tiny_set["held_out"]])
+    assert held.tolist() == list(range(TINY.train_identities, n // TINY.images_per_identity))
+    neutral = tiny_set["emotion"] == EMOTIONS.index("neutral")
+    assert (tiny_set["intensity"][neutral] == 1).all()
+
+
+def test_people_differ_in_geometry_and_are_the_same_in_any_set_size():
+    a, b = person(TINY, 0), person(TINY, 1)
+    assert a.proportions != b.proportions
+    bigger = dataclasses.replace(TINY, train_identities=50)
+    assert person(bigger, 1).proportions == b.proportions
+    np.testing.assert_array_equal(person(bigger, 1).look.shape, b.look.shape)
+    narrow = dataclasses.replace(TINY, wide=False)
+    assert person(narrow, 1).proportions is None
+
+
+def test_rendering_is_deterministic_and_the_crop_does_not_follow_the_head():
+    one = render_person(TINY, 3)
+    again = render_person(TINY, 3)
+    np.testing.assert_array_equal(one["images"], again["images"])
+    # the same person turned left and right: the face sits elsewhere in the fixed box
+    config = dataclasses.replace(TINY, images_per_identity=12)
+    many = render_person(config, 3)
+    left, right = np.argmin(many["yaw"]), np.argmax(many["yaw"])
+    assert many["yaw"][right] - many["yaw"][left] > 20
+    assert np.abs(many["images"][left].astype(int) - many["images"][right]).mean() > 10
+
+
+def test_face_values_keep_the_jaw_and_stay_in_range():
+    values = face_values({"emotion": "happy", "intensity": 3, "viseme": "aa", "jaw": 0.45})
+    assert values.min() >= 0 and values.max() <= 1
+    assert np.isclose(values[25], 0.45)  # jawOpen
+
+
+def test_a_missing_set_names_the_command(tmp_path):
+    with pytest.raises(StudioError, match="python -m studio.irfd make"):
+        load_imageset(tmp_path)
