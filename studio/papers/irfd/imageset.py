@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -171,10 +172,16 @@ def build_imageset(
         if not (out / f"chunk_{k:04d}.npz").exists()
     ]
     workers = workers or min(2, os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers) as pool:
-        for done, _ in enumerate(pool.map(_render_chunk, todo), 1):
-            if progress:
-                progress(done, len(todo))
+    if workers == 1:
+        finished = map(_render_chunk, todo)
+    else:  # spawned, not forked: a fork of a process that has run torch can abort
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        finished = pool.map(_render_chunk, todo)
+    for done, _ in enumerate(finished, 1):
+        if progress:
+            progress(done, len(todo))
+    if workers > 1:
+        pool.shutdown()
     manifest = {
         "format": FORMAT,
         "config": asdict(config),

@@ -7,6 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+import torch
 
 from studio.errors import StudioError
 from studio.papers.irfd.imageset import (
@@ -70,3 +71,46 @@ def test_face_values_keep_the_jaw_and_stay_in_range():
 def test_a_missing_set_names_the_command(tmp_path):
     with pytest.raises(StudioError, match="python -m studio.irfd make"):
         load_imageset(tmp_path)
+
+
+def test_irfd_trains_a_few_steps_on_the_tiny_set_with_every_loss(tiny_set, tmp_path):
+    import json
+
+    from studio.papers.irfd.losses import LossOptions, irfd_losses
+    from studio.papers.irfd.model import Irfd, IrfdConfig
+    from studio.papers.irfd.train import IrfdOptions, pair_batch, train_irfd
+
+    small = IrfdConfig(encoder_widths=(8, 16, 16, 32, 32), decoder_widths=(32, 32, 16, 16, 8, 8))
+    train_irfd(tiny_set, IrfdOptions(steps=6, pairs=4), tmp_path, small)
+    rows = [json.loads(x) for x in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert rows[-1]["step"] == 6
+    for term in ("identity", "cls", "pose", "emotion", "self"):
+        assert np.isfinite(rows[-1][term])
+    index = np.flatnonzero(~tiny_set["held_out"])
+    batch = pair_batch(
+        tiny_set["images"], tiny_set["identity"], tiny_set["emotion"], index, 8,
+        np.random.default_rng(0),
+    )  # fmt: skip
+    assert batch["s"].shape == (8, 3, 128, 128)
+    model = Irfd(small)
+    literal = irfd_losses(model, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"],
+                          LossOptions(literal_triplet=True))  # fmt: skip
+    assert (tiny_set["identity"][0] is not None) and float(literal["loss"]) > 0
+    terms = ("identity", "cls", "pose", "emotion", "self")
+    out = irfd_losses(model, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"],
+                      LossOptions(drop=("self",)))  # fmt: skip
+    assert np.isclose(float(out["loss"]), sum(float(out[k]) for k in terms if k != "self"))
+    # frozen re-encoding: the fakes' re-encoding no longer trains the pose encoder (its
+    # gradient then comes only through the codes it gave the generator)
+    grads = []
+    for frozen in (False, True):
+        only_pose = LossOptions(
+            frozen_reencoding=frozen, drop=tuple(k for k in terms if k != "pose")
+        )
+        model.zero_grad()
+        torch.manual_seed(0)  # the generator's noise
+        irfd_losses(model, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], only_pose)[
+            "loss"
+        ].backward()
+        grads.append(torch.cat([p.grad.flatten() for p in model.pose.parameters()]))
+    assert not torch.allclose(grads[0], grads[1])

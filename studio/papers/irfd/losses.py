@@ -1,0 +1,90 @@
+"""IRFD's losses (SPEAK Eq. 1–8), each with weight 1, on a batch of pairs (S, T) of different
+people: the identity code of one and the emotion + pose codes of the other are swapped both
+ways, and the swapped fakes are re-encoded.
+
+    I_d(i,n,q) = G_d(E_i(S), E_e(T), E_p(T))      S's identity, T's emotion and pose
+    I_d(j,m,p) = G_d(E_i(T), E_e(S), E_p(S))      T's identity, S's emotion and pose
+
+- identity: a triplet on identity codes. The paper's literal Eq. 1 compares two same-identity
+  distances and has no true negative; by default the negative is the other person's code
+  (`literal_triplet=True` keeps the paper's form, as an ablation);
+- emotion classification: cross-entropy of C_m(E_e(·)) against the 8 labels (Eq. 2);
+- pose and emotion re-encoding: the fake's pose / emotion code against its source's (Eq. 3, 4);
+- self-reconstruction: G_d(E(S)) against S, and T (Eq. 5–7).
+Targets of the re-encoding terms are detached; with `frozen_reencoding` the encoders do not
+learn from the fakes at all (the lesson of the first small IRFD: co-adapting codes).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from studio.papers.irfd.model import Irfd
+
+MARGIN = 0.2  # α of the triplet, on unit-normalised identity codes (the paper gives no value)
+
+
+@dataclass(frozen=True)
+class LossOptions:
+    literal_triplet: bool = False
+    frozen_reencoding: bool = False
+    drop: tuple[str, ...] = ()  # ablations: loss names left out ("identity", "self", ...)
+
+
+@contextmanager
+def _frozen(modules):
+    """Run with the modules' parameters not collecting gradients (inputs still do)."""
+    params = [p for m in modules for p in m.parameters()]
+    before = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, before, strict=True):
+            p.requires_grad_(flag)
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    return F.normalize(x, dim=-1)
+
+
+def irfd_losses(
+    model: Irfd, s: torch.Tensor, t: torch.Tensor, emo_s: torch.Tensor, emo_t: torch.Tensor,
+    options: LossOptions = LossOptions(),
+) -> dict[str, torch.Tensor]:  # fmt: skip
+    """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,)."""
+    i_s, e_s, p_s = model.encode(s)
+    i_t, e_t, p_t = model.encode(t)
+    fake_s_id = model.generate(i_s, e_t, p_t)  # I_d(i, n, q)
+    fake_t_id = model.generate(i_t, e_s, p_s)  # I_d(j, m, p)
+    encoders = (model.identity, model.emotion, model.pose)
+    if options.frozen_reencoding:
+        with _frozen(encoders):
+            ri_s, re_s, rp_s = model.encode(fake_s_id)
+            ri_t, re_t, rp_t = model.encode(fake_t_id)
+    else:
+        ri_s, re_s, rp_s = model.encode(fake_s_id)
+        ri_t, re_t, rp_t = model.encode(fake_t_id)
+
+    anchor, positive = _unit(i_s), _unit(ri_s)
+    if options.literal_triplet:  # Eq. 1 as printed: both distances are same-identity ones
+        other = (_unit(i_t) - _unit(ri_t)).norm(dim=-1)
+    else:
+        other = (anchor - _unit(i_t)).norm(dim=-1)  # a true negative: the other person
+    identity = F.relu((anchor - positive).norm(dim=-1) - other + MARGIN).mean()
+    cls = F.cross_entropy(model.classifier(e_s), emo_s) + F.cross_entropy(
+        model.classifier(e_t), emo_t
+    )
+    pose = F.mse_loss(rp_t, p_s.detach()) + F.mse_loss(rp_s, p_t.detach())
+    emotion = F.mse_loss(re_t, e_s.detach()) + F.mse_loss(re_s, e_t.detach())
+    self_rec = F.mse_loss(model.generate(i_s, e_s, p_s), s) + F.mse_loss(
+        model.generate(i_t, e_t, p_t), t
+    )
+    terms = {"identity": identity, "cls": cls, "pose": pose, "emotion": emotion, "self": self_rec}
+    loss = sum(v for k, v in terms.items() if k not in options.drop)
+    return {"loss": loss, **terms}
