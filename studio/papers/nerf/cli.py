@@ -21,6 +21,7 @@ import torch
 
 from studio.errors import StudioError
 from studio.media import read_audio
+from studio.papers.nerf.bench import BARS
 from studio.papers.nerf.drive import clip_drive, drive, render_orbit, speech_for, write_orbit
 from studio.papers.nerf.export import ship
 from studio.papers.nerf.fit import ABLATIONS, FitOptions, fit
@@ -63,6 +64,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("clip", nargs="?", default=DEFAULT_PRESET)
     s.add_argument("--run", default=DEFAULT_RUN)
     s.add_argument("--checkpoints", help="folder (default checkpoints/)")
+    s.add_argument("--metrics", help="a `python -m studio.bench nerf --json` record for the card")
     v = sub.add_parser("view", help="render one frame of the fitted clip from any camera")
     v.add_argument("--frame", type=int, default=0)
     v.add_argument("--yaw", type=float, default=0.0)
@@ -95,7 +97,8 @@ def run(args: argparse.Namespace) -> dict:
         return {"run": args.out, "preview": str(Path(args.out) / "preview.png")}
     if args.command == "ship":
         from_run = f"python -m studio.nerf fit {args.clip} --out {args.run}"
-        path = ship_command(args.clip, args.run, args.checkpoints, from_run)
+        metrics = card_metrics(args.metrics) if args.metrics else None
+        path = ship_command(args.clip, args.run, args.checkpoints, from_run, metrics)
         return {"checkpoint": str(path)}
     fitted = load_fitted(directory=args.checkpoints)
     renderer = NerfRenderer(fitted)
@@ -120,8 +123,25 @@ def run(args: argparse.Namespace) -> dict:
     return {"video": str(write_orbit(args.out, frames, driven.audio)), "frames": len(frames)}
 
 
-def ship_command(clip: str, run_dir: str, checkpoints=None, command: str = "") -> Path:
-    return ship(load_preset(clip), run_dir, directory=checkpoints, command=command)
+def ship_command(
+    clip: str, run_dir: str, checkpoints=None, command: str = "", metrics: dict | None = None
+) -> Path:
+    return ship(load_preset(clip), run_dir, metrics, directory=checkpoints, command=command)
+
+
+def card_metrics(record: str) -> dict:
+    """The headline numbers of a bench record (every bar's metric and the head-region and SSIM
+    companions), with the record's command, for the model card."""
+    data = json.loads(Path(record).read_text())
+    m = data["metrics"]
+    companions = (
+        "held_out_psnr_head_256 held_out_ssim_256 ring_psnr_yaw40 ring_psnr_head_yaw20 "
+        "ring_psnr_head_yaw40 ring_ssim_yaw20 ring_ssim_yaw40 m_lmd_cm lse_c lse_c_gt"
+    ).split()
+    keys = [b.metric for b in BARS] + companions
+    out = {k: m[k] for k in keys if k in m}
+    out["measured_by"] = data.get("command", "python -m studio.bench nerf")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
