@@ -24,7 +24,17 @@ from studio.nn.spec import Bar, Suite
 from studio.paths import ROOT
 
 CHROMIUM = os.environ.get("STUDIO_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 BARS = (Bar("nerf_slider_to_frame_ms", "<=", 150.0, "yaw key press → new 128² frame shown"),)
 
 
@@ -34,7 +44,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_studio(timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
+def start_studio(timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
+    """`python app.py` on a free port, as a user starts it; (process, url) once it serves its
+    page. A studio that exits or stays silent past `timeout_s` raises with its log's tail."""
     port = _free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
     log = tempfile.TemporaryFile("w+")
@@ -49,7 +61,7 @@ def _start_studio(timeout_s: float = 300.0) -> tuple[subprocess.Popen, str]:
             if proc.poll() is not None or time.monotonic() - started > timeout_s:
                 proc.kill()
                 log.seek(0)
-                raise StudioError(f"the studio did not start:\n{log.read()[-2000:]}") from None
+                raise StudioError(f"the studio did not start:\n{log.read()[-3000:]}") from None
             time.sleep(0.3)
 
 
@@ -84,10 +96,12 @@ def run(quick: bool = False, corpus=None) -> dict:
         raise StudioError(
             "ui-latency needs Playwright: pip install -r requirements-dev.txt"
         ) from None
-    proc, url = _start_studio()
+    proc, url = start_studio()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             page.goto(url)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from studio.bench.ui_latency import CHROMIUM, CHROMIUM_FLAGS, start_studio
+from studio.errors import StudioError
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every wait is for a condition; these are only the ceilings. They are generous because the
@@ -20,48 +19,18 @@ ROOT = Path(__file__).resolve().parents[2]
 # t-SNE or a talking clip can then take minutes, and a passing run never waits them out.
 UI_TIMEOUT_MS = 240_000
 START_TIMEOUT_S = 300
-CHROMIUM = os.environ.get("STUDIO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def studio_url():
     """Start `python app.py` as a user would and wait until it serves its page."""
-    port = _free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
     try:
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() - started > START_TIMEOUT_S:
-                    log.seek(0)
-                    pytest.fail(f"the studio did not start:\n{log.read()[-3000:]}")
-                time.sleep(0.3)
-        print(f"studio cold start to first page: {time.monotonic() - started:.1f} s")
+        proc, url = start_studio(START_TIMEOUT_S)
+    except StudioError as error:
+        pytest.fail(str(error))
+    print(f"studio cold start to first page: {time.monotonic() - started:.1f} s")
+    try:
         yield url
     finally:
         proc.terminate()
@@ -69,6 +38,12 @@ def studio_url():
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def needs_checkpoint(name: str) -> None:
+    """Skip a test of a tab that the app replaces by its training command without `name`."""
+    if not (ROOT / "checkpoints" / f"{name}.safetensors").exists():
+        pytest.skip(f"no {name} checkpoint: python -m studio.train {name}")
 
 
 @pytest.fixture(scope="session")

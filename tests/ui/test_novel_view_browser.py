@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from studio.media.ffmpeg import probe
+from tests.ui.conftest import needs_checkpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -17,8 +18,7 @@ SCREENSHOTS = ROOT / "runs" / "screenshots"
 
 @pytest.fixture(autouse=True)
 def _needs_nerf():
-    if not (ROOT / "checkpoints" / "nerf.safetensors").exists():
-        pytest.skip("no nerf checkpoint: python -m studio.train nerf")
+    needs_checkpoint("nerf")
 
 
 def _image_src(page) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from studio.media.ffmpeg import probe
+from tests.ui.conftest import needs_checkpoint
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -16,8 +17,7 @@ SCREENSHOTS = ROOT / "runs" / "screenshots"
 
 @pytest.fixture(autouse=True)
 def _needs_rhythmic():
-    if not (ROOT / "checkpoints" / "rhythmic.safetensors").exists():
-        pytest.skip("no rhythmic checkpoint: python -m studio.train rhythmic")
+    needs_checkpoint("rhythmic")
 
 
 def test_typed_text_becomes_an_mp4_with_h264_video_and_aac_sound(page, tmp_path):
