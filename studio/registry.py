@@ -10,6 +10,7 @@ from studio.errors import StudioError
 from studio.evaluators.spec import SPEC as EVALUATORS
 from studio.nn.checkpoints import checkpoint_exists
 from studio.nn.spec import Model, PaperSpec, Suite
+from studio.papers.irfd.spec import SPEC as IRFD
 from studio.papers.jean.spec import SPEC as JEAN
 from studio.papers.nerf.spec import SPEC as NERF
 from studio.papers.rhythmic.spec import SPEC as RHYTHMIC
@@ -19,6 +20,7 @@ SPECS: tuple[PaperSpec, ...] = (
     RHYTHMIC,
     JEAN,
     NERF,
+    IRFD,
 )
 
 

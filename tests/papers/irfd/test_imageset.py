@@ -114,3 +114,19 @@ def test_irfd_trains_a_few_steps_on_the_tiny_set_with_every_loss(tiny_set, tmp_p
         ].backward()
         grads.append(torch.cat([p.grad.flatten() for p in model.pose.parameters()]))
     assert not torch.allclose(grads[0], grads[1])
+
+
+def test_train_cli_ships_a_checkpoint_under_10_mb_that_loads(tmp_path):
+    from studio.nn.checkpoints import load_checkpoint
+    from studio.papers.irfd.model import Irfd, IrfdConfig
+    from studio.train.__main__ import main as train_main
+
+    argv = ["irfd", "--quick", "--steps", "2", "--out", str(tmp_path / "run"),
+            "--checkpoints", str(tmp_path / "ck"), "--imageset", str(tmp_path / "set")]  # fmt: skip
+    assert train_main(argv) == 0
+    state, card = load_checkpoint("irfd", tmp_path / "ck")
+    assert (tmp_path / "ck" / "irfd.safetensors").stat().st_size < 10 * 2**20
+    model = Irfd(IrfdConfig(**card["config"]))
+    model.load_state_dict(state)
+    assert next(model.parameters()).dtype == torch.float32
+    assert card["training"]["command"].startswith("python -m studio.train irfd")
