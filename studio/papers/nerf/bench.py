@@ -21,6 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from studio.errors import StudioError
 from studio.eval.images import psnr_batch, ssim_batch
 from studio.eval.landmarks import m_lmd
 from studio.eval.sync import sync_scores
@@ -241,7 +242,10 @@ def speed(scene: Scene, repeats: int = 15) -> dict[str, float]:
 
 
 ABLATIONS = Path("runs/nerf-ablations")  # <name>/ fit runs: python -m studio.nerf fit --ablation
-ABLATION_COMMAND = "python -m studio.nerf fit --steps {steps} --ablation {name} --out {out}"
+ABLATION_COMMAND = (
+    "python -m studio.nerf fit data/nerf-synth --steps 1000 --ablation NAME "
+    "--out runs/nerf-ablations/NAME (NAME: full, no_dual, no_rrs, no_upsampler)"
+)
 
 
 def ablation_scores(preset: Preset, folder: Path = ABLATIONS) -> dict[str, float]:
@@ -290,6 +294,14 @@ def run(quick: bool = False, corpus: Path | None = None, preset: Path | None = N
         swap_scores(scene, frames[:: 2 if quick else 1][:120], renders[:: 2 if quick else 1][:120])
     )
     m.update(speed(scene, 5 if quick else 15))
-    if not quick:
-        m.update(ablation_scores(scene.preset))
+    return m
+
+
+def run_ablations(quick: bool = False, corpus: Path | None = None) -> dict:
+    """`python -m studio.bench nerf-ablations`: the runs in runs/nerf-ablations/, made by
+    `python -m studio.nerf fit --steps 1000 --ablation NAME --out runs/nerf-ablations/NAME`
+    for NAME in full, no_dual, no_rrs, no_upsampler."""
+    m = ablation_scores(load_preset(DEFAULT_PRESET))
+    if not m:
+        raise StudioError(f"No ablation runs in {ABLATIONS}: " + ABLATION_COMMAND)
     return m

@@ -124,9 +124,15 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def ship_command(
-    clip: str, run_dir: str, checkpoints=None, command: str = "", metrics: dict | None = None
+    clip: str,
+    run_dir: str,
+    checkpoints=None,
+    command: str = "",
+    metrics: dict | None = None,
+    quick: bool = False,
 ) -> Path:
-    return ship(load_preset(clip), run_dir, metrics, directory=checkpoints, command=command)
+    preset = load_preset(clip)
+    return ship(preset, run_dir, metrics, directory=checkpoints, command=command, quick=quick)
 
 
 def card_metrics(record: str) -> dict:
@@ -167,4 +173,5 @@ def train_command(args, argv: list[str]) -> dict:
     if args.no_ship:
         return {"run": out}
     command = "python -m studio.train " + shlex.join(argv)
-    return {"checkpoint": str(ship_command(str(preset_dir), out, args.checkpoints, command))}
+    path = ship_command(str(preset_dir), out, args.checkpoints, command, quick=args.quick)
+    return {"checkpoint": str(path)}

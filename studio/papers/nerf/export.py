@@ -17,12 +17,19 @@ from studio.papers.nerf.card import DEVIATIONS, PAPER
 from studio.papers.nerf.conditioning import AUDIO_SMOOTH, EXPRESSION_SMOOTH, preset_codes
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
 from studio.papers.nerf.preset import Preset
+from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, pixel_directions, rays
 from studio.papers.nerf.render import FittedNerf
 from studio.paths import shown
 from studio.provenance import commit
+from studio.render.camera import Camera
 
 OCCUPANCY_RES = 48
-OCCUPANCY_FRAMES = 32  # frames whose codes the grid is the union over
+OCCUPANCY_FRAMES = 48  # training views whose visible surfaces the grid keeps
+ORBIT_YAWS = (-45, -30, -15, 0, 15, 30, 45)  # and an orbit around the still head, as the tab
+ORBIT_PITCHES = (-25, 0, 25)  # sliders reach
+MIN_WEIGHT = 1e-2  # a cell whose samples never add 1% to a pixel is empty space: measured on
+# held-out frames at 20° yaw, skipping such cells changes the render by 55.6 dB PSNR (nothing
+# visible) and cuts the samples the field runs on to about a quarter
 
 
 def field_from_run(run: str | Path, config: NerfConfig) -> TalkingNerf:
@@ -33,12 +40,49 @@ def field_from_run(run: str | Path, config: NerfConfig) -> TalkingNerf:
     return nerf.eval()
 
 
-def occupancy_of(nerf: TalkingNerf, codes: dict[str, np.ndarray]) -> torch.Tensor:
-    idx = np.linspace(0, len(codes["audio"]) - 1, OCCUPANCY_FRAMES).round().astype(int)
-    return nerf.occupancy((codes["audio"][idx], codes["expression"][idx]), OCCUPANCY_RES)
+@torch.no_grad()
+def cell_weights(
+    nerf: TalkingNerf, preset: Preset, codes: dict[str, np.ndarray], quick: bool = False
+) -> torch.Tensor:
+    """(R³,) the largest compositing weight any sample in each cell of the head box got, over
+    training views and an orbit around the head (as far as the tab's sliders reach); `quick`:
+    4 training views and 3 orbit views (tests)."""
+    res = OCCUPANCY_RES
+    best = torch.zeros(res**3)
+    lo, hi = torch.as_tensor(BOX_MIN), torch.as_tensor(BOX_MAX)
+    size = preset["frames"].shape[1]
+    dirs = pixel_directions(preset["intrinsics"], size, nerf.config.feature_res)
+    train = preset.train_index
+    n = 4 if quick else OCCUPANCY_FRAMES
+    picked = train[np.linspace(0, len(train) - 1, n).round().astype(int)]
+    views = [(preset["pose6"][t], preset["extrinsics"], t) for t in picked]
+    middle = int(train[len(train) // 2])
+    for yaw in (-30, 0, 30) if quick else ORBIT_YAWS:
+        for pitch in (0,) if quick else ORBIT_PITCHES:
+            camera = Camera(size=size, yaw_deg=yaw, pitch_deg=pitch)
+            views.append((np.zeros(6), camera.extrinsics(), middle))
+    for pose6, extrinsics, t in views:
+        o, d = rays(camera_in_head(pose6, extrinsics), dirs)
+        a = torch.as_tensor(codes["audio"][t]).expand(len(o), -1)
+        e = torch.as_tensor(codes["expression"][t]).expand(len(o), -1)
+        w = nerf.render_rays(o, d, a, e)["weights"].reshape(-1)
+        pts, _, _ = nerf.sample_points(o, d, jitter=False)
+        cell = ((pts.reshape(-1, 3) - lo) / (hi - lo) * res).long().clamp(0, res - 1)
+        best.scatter_reduce_(0, (cell[:, 0] * res + cell[:, 1]) * res + cell[:, 2], w, "amax")
+    return best
 
 
-def fitted_from_run(preset: Preset, run: str | Path) -> FittedNerf:
+def occupancy_of(
+    nerf: TalkingNerf, preset: Preset, codes: dict[str, np.ndarray], quick: bool = False
+) -> torch.Tensor:
+    """(R, R, R) bool: the cells where rendering weight lands (above MIN_WEIGHT). Density the
+    camera never sees (inside the head, faint fog) is left out, so the renderer skips it."""
+    best = cell_weights(nerf, preset, codes, quick)
+    res = OCCUPANCY_RES
+    return (best > MIN_WEIGHT).view(res, res, res)
+
+
+def fitted_from_run(preset: Preset, run: str | Path, quick: bool = False) -> FittedNerf:
     """A fit run read as the renderer reads a shipped checkpoint (for ablations, unshipped)."""
     run = Path(run)
     config = NerfConfig(**json.loads((run / "nerf_config.json").read_text()))
@@ -52,7 +96,7 @@ def fitted_from_run(preset: Preset, run: str | Path) -> FittedNerf:
         expression_codes=codes["expression"],
         pose6=preset["pose6"],
         audio=preset["audio"],
-        occupancy=occupancy_of(nerf, codes),
+        occupancy=occupancy_of(nerf, preset, codes, quick),
         emotions=[str(e) for e in preset["emotion"]],
     )
 
@@ -64,13 +108,14 @@ def ship(
     name: str = "nerf",
     directory=None,
     command: str = "",
+    quick: bool = False,
 ) -> Path:
     run = Path(run)
     options = json.loads((run / "fit_options.json").read_text())
     config = NerfConfig(**json.loads((run / "nerf_config.json").read_text()))
     nerf = field_from_run(run, config)
     codes = preset_codes(preset)
-    occupancy = occupancy_of(nerf, codes)
+    occupancy = occupancy_of(nerf, preset, codes, quick)
     audio = np.clip(np.round(preset["audio"] * 32767), -32768, 32767).astype(np.int16)
     state = {
         **nerf.state_dict(),
@@ -97,7 +142,7 @@ def ship(
             "smoothing_frames": {"audio": AUDIO_SMOOTH, "expression": EXPRESSION_SMOOTH},
             "occupancy": {
                 "res": OCCUPANCY_RES,
-                "frames": OCCUPANCY_FRAMES,
+                "views": OCCUPANCY_FRAMES + len(ORBIT_YAWS) * len(ORBIT_PITCHES),
                 "occupied": float(occupancy.float().mean()),
             },
         },  # fmt: skip

@@ -227,7 +227,8 @@ class TalkingNerf(nn.Module):
         """Volume-render rays (R, 3) with per-ray codes (R, 64). region (R,) int: 0 = F_ai
         only, 1 = F_aa only, 2 = both (None: both). keep (R, S) bool: samples worth evaluating
         (an occupancy grid's answer); the rest count as empty space.
-        Returns feature (R, F), alpha (R,), mask (R,) (rendered m_aa), depth (R,)."""
+        Returns feature (R, F), alpha (R,), mask (R,) (rendered m_aa), depth (R,) and each
+        sample's compositing weight (R, S)."""
         pts, t, delta = self.sample_points(origins, dirs, jitter)
         r, s = t.shape
         a = self.audio_proj(audio)[:, None].expand(r, s, -1)
@@ -259,7 +260,10 @@ class TalkingNerf(nn.Module):
         w = alpha * trans
         acc = w.sum(1)
         out = (w[..., None] * features).sum(1) + (1 - acc)[:, None] * self.background
-        return {"feature": out, "alpha": acc, "mask": (w * mask).sum(1), "depth": (w * t).sum(1)}
+        return {
+            "feature": out, "alpha": acc, "mask": (w * mask).sum(1), "depth": (w * t).sum(1),
+            "weights": w,
+        }  # fmt: skip
 
     def to_image(self, feature_map: torch.Tensor, size: int) -> torch.Tensor:
         """(B, F, r, r) rendered features → RGB in [0, 1] at the scale of a `size` frame
@@ -271,28 +275,3 @@ class TalkingNerf(nn.Module):
                 return rgb
             return F.interpolate(rgb, scale_factor=scale, mode="bilinear", align_corners=False)
         return self.upsampler(feature_map, size)
-
-    def occupancy(self, codes: tuple[np.ndarray, np.ndarray], res: int = 48) -> torch.Tensor:
-        """(res, res, res) bool grid over the box: where any of the given (audio, expression)
-        code pairs puts density above a threshold, dilated by one cell."""
-        lo, hi = torch.as_tensor(BOX_MIN), torch.as_tensor(BOX_MAX)
-        axis = (torch.arange(res, dtype=torch.float32) + 0.5) / res
-        g = torch.stack(torch.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
-        pts = lo + g * (hi - lo)
-        occ = torch.zeros(len(pts), dtype=torch.bool)
-        audio, expr = codes
-        with torch.no_grad():
-            for a_code, e_code in zip(audio, expr, strict=True):
-                a = self.audio_proj(torch.as_tensor(a_code, dtype=torch.float32))
-                e = self.expr_proj(torch.as_tensor(e_code, dtype=torch.float32))
-                for chunk in torch.split(torch.arange(len(pts)), 65536):
-                    n = len(chunk)
-                    sigma, _, _ = self.field(
-                        pts[chunk],
-                        torch.tensor([0.0, 0.0, 1.0]).expand(n, 3),
-                        a.expand(n, -1),
-                        e.expand(n, -1),
-                    )
-                    occ[chunk] |= sigma > 0.01
-        grid = occ.view(1, 1, res, res, res).float()
-        return F.max_pool3d(grid, 3, stride=1, padding=1)[0, 0] > 0

@@ -190,7 +190,8 @@ def render_batch(nerf: TalkingNerf, batch: dict, jitter: bool, expression=None) 
         images = nerf.upsampler.images(fmap, 256)
     else:
         images = {s: nerf.to_image(fmap, s) for s in (128, 256)}
-    return {"images": images, **{k: v.view(b, r) for k, v in out.items() if k != "feature"}}
+    per_ray = {k: out[k].view(b, r) for k in ("alpha", "mask", "depth")}
+    return {"images": images, **per_ray}
 
 
 def _inner(images: torch.Tensor, margin: float) -> torch.Tensor:

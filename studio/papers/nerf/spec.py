@@ -27,6 +27,14 @@ SPEC = PaperSpec(
             bench.BARS,
             ("AE-NeRF", "Disentangling Head NeRF"),
         ),
+        Suite(
+            "nerf-ablations",
+            bench.run_ablations,
+            "the papers' ablations at one short budget: no dual field, no region-wise "
+            "sampling, no upsampler",
+            (),
+            ("AE-NeRF", "Disentangling Head NeRF"),
+        ),
     ),
     tabs=("novel_view",),
 )

@@ -41,7 +41,7 @@ def shipped(tiny_preset, tmp_path_factory):
     run = tmp_path_factory.mktemp("nerf_run")
     fit(tiny_preset, FitOptions(steps=FIT_STEPS, val_every=FIT_STEPS), run)
     folder = tmp_path_factory.mktemp("nerf_checkpoints")
-    ship(tiny_preset, run, directory=folder)
+    ship(tiny_preset, run, directory=folder, quick=True)
     return {"run": run, "folder": folder, "fitted": load_fitted(directory=folder)}
 
 
