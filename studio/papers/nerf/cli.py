@@ -142,7 +142,8 @@ def card_metrics(record: str) -> dict:
     m = data["metrics"]
     companions = (
         "held_out_psnr_head_256 held_out_ssim_256 ring_psnr_yaw40 ring_psnr_head_yaw20 "
-        "ring_psnr_head_yaw40 ring_ssim_yaw20 ring_ssim_yaw40 m_lmd_interocular lse_c lse_c_gt"
+        "ring_psnr_head_yaw40 ring_ssim_yaw20 ring_ssim_yaw40 m_lmd_interocular lse_c lse_c_gt "
+        "emotion_accuracy_intensity3_gt"
     ).split()
     keys = [b.metric for b in BARS] + companions
     out = {k: m[k] for k in keys if k in m}
