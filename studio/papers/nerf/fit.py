@@ -1,7 +1,8 @@
 """Fit the Talking NeRF to one clip (the preset's training frames), with the shared loop.
 
-Each step renders `pairs` pairs of adjacent frames of one sentence (for the velocity loss) as
-whole feature maps, upsamples them to 128² and 256², and takes the papers' losses:
+Each step renders `pairs` pairs of adjacent frames of one sentence (for the velocity loss), one
+32² patch of their 64² feature maps each (a 128² window of the 256² frame, the same window for
+both frames of a pair), upsamples them to 128² and 256², and takes the papers' losses:
 - photometric MSE at both sizes (L_rec; the paper adds a VGG perceptual term: no ImageNet VGG
   here, see the model card);
 - velocity, λ_v = 10: (I_t − I_{t−1}) against (GT_t − GT_{t−1}) (Disentangling Head NeRF);
