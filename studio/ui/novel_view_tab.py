@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
 import gradio as gr
 import numpy as np
 
@@ -49,6 +50,8 @@ def render_view(
     image = renderer.render(view, fitted.audio_codes[t], expression, quality)
     ms = (time.perf_counter() - start) * 1000
     side = quality.value[1]
+    if side < 256:  # shown at the full frame's size, so the view does not jump while dragging
+        image = cv2.resize(image, (256, 256), interpolation=cv2.INTER_LINEAR)
     said = fitted.emotions[t]
     note = (
         f"frame {t} ({t / 25:.2f} s, the clip shows *{said}*) · yaw {yaw:+.0f}°, pitch "
@@ -73,7 +76,7 @@ def _about(fitted) -> str:
     return (
         f"A Talking NeRF fitted to one SynthTalk person ({data['train_frames']} training frames, "
         f"{train['minutes']:.0f} CPU-minutes): a tri-plane dual field (AE-NeRF) conditioned on "
-        "JEAN's audio and expression codes renders a 32² feature map that a conv upsampler "
+        "JEAN's audio and expression codes renders a 64² feature map that a conv upsampler "
         "turns into the image (Disentangling Head NeRF). The camera orbits the head; "
         "*head moves as in the clip* adds the frame's own head pose." + measured + " Fitting a "
         "NeRF to your own clip is not built yet: `python -m studio.nerf fit` fits the SynthTalk "
