@@ -18,6 +18,7 @@ conv upsampler that turns it into the image.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -222,11 +223,11 @@ class TalkingNerf(nn.Module):
         expr: torch.Tensor,
         region: torch.Tensor | None = None,
         jitter: bool = False,
-        keep: torch.Tensor | None = None,
+        keep: Callable[[torch.Tensor], torch.Tensor] | None = None,
     ) -> dict[str, torch.Tensor]:
         """Volume-render rays (R, 3) with per-ray codes (R, 64). region (R,) int: 0 = F_ai
-        only, 1 = F_aa only, 2 = both (None: both). keep (R, S) bool: samples worth evaluating
-        (an occupancy grid's answer); the rest count as empty space.
+        only, 1 = F_aa only, 2 = both (None: both). keep(points (R, S, 3)) → (R, S) bool:
+        the samples worth evaluating (an occupancy grid's answer); the rest are empty space.
         Returns feature (R, F), alpha (R,), mask (R,) (rendered m_aa), depth (R,) and each
         sample's compositing weight (R, S)."""
         pts, t, delta = self.sample_points(origins, dirs, jitter)
@@ -245,7 +246,7 @@ class TalkingNerf(nn.Module):
             )  # fmt: skip
             sigma, features, mask = sig.view(r, s), feat.view(r, s, -1), m.view(r, s)
         else:  # only the samples the occupancy grid keeps (rendering)
-            idx = keep.reshape(-1).nonzero()[:, 0]
+            idx = keep(pts).reshape(-1).nonzero()[:, 0]
             sig, feat, m = self.field(
                 pts.reshape(-1, 3)[idx], d.reshape(-1, 3)[idx], a.reshape(r * s, -1)[idx],
                 e.reshape(r * s, -1)[idx],

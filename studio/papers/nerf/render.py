@@ -137,14 +137,13 @@ class NerfRenderer:
         saved = self.nerf.config.samples
         self.nerf.config.samples = samples
         try:
-            pts, _, _ = self.nerf.sample_points(origins, dirs, jitter=False)
             n = len(origins)
             out = self.nerf.render_rays(
                 origins,
                 dirs,
                 torch.as_tensor(audio_code, dtype=torch.float32).expand(n, -1),
                 torch.as_tensor(expression_code, dtype=torch.float32).expand(n, -1),
-                keep=self._keep(pts),
+                keep=self._keep,
             )
         finally:
             self.nerf.config.samples = saved
