@@ -1,4 +1,4 @@
-"""`python -m studio.irfd make` — see studio.papers.irfd.cli."""
+"""`python -m studio.irfd make | ship | swap` — see studio.papers.irfd.cli."""
 
 from __future__ import annotations
 

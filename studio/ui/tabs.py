@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from studio.ui.code_swap_tab import build_code_swap_tab
 from studio.ui.interpolation_tab import build_interpolation_tab
 from studio.ui.novel_view_tab import build_novel_view_tab
 from studio.ui.talk_tab import build_talk_tab
@@ -36,6 +37,7 @@ TABS: dict[str, TabBuilder] = {
         "Expression interpolation", lambda ctx: build_interpolation_tab(ctx.state)
     ),
     "novel_view": TabBuilder("Novel view (NeRF)", lambda ctx: build_novel_view_tab(ctx.state)),
+    "code_swap": TabBuilder("Code swap (IRFD)", lambda ctx: build_code_swap_tab(ctx.state)),
     "tsne": TabBuilder(
         "t-SNE explorer",
         lambda ctx: build_tsne_tab(ctx.state, ctx.handles.get("interpolation"), ctx.tabs),

@@ -1,7 +1,9 @@
-"""`python -m studio.irfd`: build IRFD's image set (the model and its tab land next).
+"""`python -m studio.irfd`: build IRFD's image set, ship a training run, draw code swaps.
 
 python -m studio.irfd make --out data/irfd-set            # 1,100 people × 24 images, 128²
 python -m studio.irfd make --preset tiny --out /tmp/irfd  # 8 people × 4 images
+python -m studio.irfd ship runs/irfd --metrics docs/benchmarks/irfd.json  # → checkpoints/irfd.*
+python -m studio.irfd swap person:1000 person:1001 photo.jpg --out grid.png  # SPEAK Fig. 5
 """
 
 from __future__ import annotations
@@ -11,17 +13,23 @@ import json
 import platform
 import shlex
 import sys
-import time
 from pathlib import Path
 
+import cv2
 import torch
 
 from studio.errors import StudioError
 from studio.nn.checkpoints import save_checkpoint
+from studio.nn.loop import read_log
+from studio.papers.irfd.bench import BARS
 from studio.papers.irfd.card import DEVIATIONS, PAPER
+from studio.papers.irfd.codes import load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
+from studio.papers.irfd.sources import crop_source, held_out_person
+from studio.papers.irfd.swaps import Source, grid
 from studio.papers.irfd.train import IrfdOptions, train_irfd
 from studio.provenance import commit
+from studio.sources import load_face_source
 
 DEFAULT_SET = "data/irfd-set"
 
@@ -33,19 +41,57 @@ def parser() -> argparse.ArgumentParser:
     make.add_argument("--out", default=DEFAULT_SET)
     make.add_argument("--preset", choices=sorted(PRESETS), default="default")
     make.add_argument("--workers", type=int, default=0, help="processes (default: up to 2)")
+    ship = sub.add_parser("ship", help="write checkpoints/irfd.* from a training run")
+    ship.add_argument("run", help="the run folder of `python -m studio.train irfd --out RUN`")
+    ship.add_argument("--imageset", default=DEFAULT_SET)
+    ship.add_argument("--metrics", help="a `python -m studio.bench irfd --json` record")
+    ship.add_argument("--checkpoints", help="folder (default: checkpoints/)")
+    swap = sub.add_parser("swap", help="SPEAK Fig. 5: every identity × every pose/emotion")
+    swap.add_argument(
+        "sources", nargs="+",
+        help="person:ID (a held-out person, 1000–1099; person:ID:K for their image K) or an "
+        "image / video file (its first frame)",
+    )  # fmt: skip
+    swap.add_argument("--out", default="swap_grid.png")
     return p
+
+
+def _source(spec: str) -> Source:
+    """A CLI source: person:ID[:K] or a file."""
+    if spec.startswith("person:"):
+        parts = spec.split(":")
+        try:
+            person = held_out_person(int(parts[1]))
+            k = int(parts[2]) if len(parts) > 2 else 0
+        except ValueError:
+            raise StudioError(f"Bad source {spec!r}: write person:ID or person:ID:K") from None
+        if not 0 <= k < len(person.images):
+            raise StudioError(f"{spec}: image K must be 0…{len(person.images) - 1}")
+        return Source(person.images[k], person.label(k)[:20])
+    face = load_face_source(spec, role="IRFD source", max_seconds=1.0)
+    return Source(crop_source(face).images[0], Path(spec).name[:14], in_domain=False)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        folder = build_imageset(
-            PRESETS[args.preset],
-            args.out,
-            args.workers,
-            lambda done, total: print(f"chunk {done}/{total}", file=sys.stderr, flush=True),
-        )
-        print(json.dumps(json.loads((folder / MANIFEST).read_text()), indent=1)[:2000])
+        if args.command == "make":
+            folder = build_imageset(
+                PRESETS[args.preset],
+                args.out,
+                args.workers,
+                lambda done, total: print(f"chunk {done}/{total}", file=sys.stderr, flush=True),
+            )
+            print(json.dumps(json.loads((folder / MANIFEST).read_text()), indent=1)[:2000])
+        elif args.command == "ship":
+            metrics = card_metrics(args.metrics) if args.metrics else {}
+            command = "python -m studio.irfd " + shlex.join(argv or sys.argv[1:])
+            print(ship(args.run, args.imageset, metrics, args.checkpoints, command))
+        else:
+            sources = [_source(s) for s in args.sources]
+            image = grid(load_irfd(), sources, sources)
+            cv2.imwrite(args.out, cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+            print(args.out)
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -61,6 +107,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--frozen-reencoding", action="store_true", help="encoders do not learn from the fakes"
     )
+    group.add_argument(
+        "--swap-weight", type=float, default=IrfdOptions.swap_weight,
+        help="weight of the terms read off swapped fakes (the paper: 1)",
+    )  # fmt: skip
 
 
 def train_command(args, argv: list[str]) -> dict:
@@ -71,30 +121,81 @@ def train_command(args, argv: list[str]) -> dict:
     data = load_imageset(folder)
     options = IrfdOptions(
         steps=args.steps or (20 if args.quick else IrfdOptions.steps),
+        lr=args.lr or IrfdOptions.lr,
         seed=args.seed,
         literal_triplet=getattr(args, "literal_triplet", False),
         frozen_reencoding=getattr(args, "frozen_reencoding", False),
+        swap_weight=getattr(args, "swap_weight", IrfdOptions.swap_weight),
     )
-    started = time.time()
-    model = train_irfd(data, options, args.out or "runs/irfd", resume=args.resume)
+    out = args.out or "runs/irfd"
+    train_irfd(data, options, out, resume=args.resume)
     if args.no_ship:
-        return {"run": args.out or "runs/irfd"}
+        return {"run": out}
+    command = "python -m studio.train " + shlex.join(argv)
+    return {"checkpoint": str(ship(out, folder, {}, args.checkpoints, command))}
+
+
+def card_metrics(record: str) -> dict:
+    """The bars' metrics and their companions from a bench record, for the model card."""
+    data = json.loads(Path(record).read_text())
+    m = data["metrics"]
+    keep = [b.metric for b in BARS] + [
+        "emotion_probe_accuracy", "identity_eer_from_identity", "roll_r2_from_pose",
+        "dci_completeness", "dci_informativeness", "dci_importance_share", "mig",
+        "sap_studio", "sap_disentanglement_lib", "self_reconstruction_ssim",
+        "swap_identity_nearest_b", "swap_identity_nearest_c", "judge_emotion_ceiling_int3",
+        "judge_identity_ceiling", "probe_matrix", "probe_chance",
+    ]  # fmt: skip
+    out = {k: m[k] for k in keep if k in m}
+    out["measured_by"] = data.get("command", "python -m studio.bench irfd")
+    return out
+
+
+def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
+         command: str = "") -> Path:  # fmt: skip
+    """checkpoints/irfd.safetensors (float16) + its card, from a run's latest weights."""
+    run, folder = Path(run), Path(imageset)
+    if not (run / "model.safetensors").exists():
+        raise StudioError(f"No trained weights in {run} — train with `python -m studio.train irfd`")
+    model = load_run(run)
+    log = read_log(run / "log.jsonl")
     state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    manifest = folder / MANIFEST
+    options = json.loads((run / "irfd_options.json").read_text())
+    flags = [
+        f"--{k.replace('_', '-')}" for k in ("literal_triplet", "frozen_reencoding") if options[k]
+    ]
+    trained_by = shlex.join(["python", "-m", "studio.train", "irfd", "--out", str(run), "--no-ship",
+                             "--swap-weight", str(options["swap_weight"]), *flags])  # fmt: skip
     card = {
         "name": "irfd",
         "paper": PAPER,
         "version": 1,
         "config": model.config.to_dict(),
-        "data": json.loads((folder / MANIFEST).read_text()),
+        "data": json.loads(manifest.read_text())
+        if manifest.exists()
+        else {"imageset": str(folder)},
         "training": {
-            "options": options.__dict__,
-            "minutes": round((time.time() - started) / 60, 1),
+            "options": options,
+            "trained_by": trained_by,
+            "steps": log[-1]["step"] if log else 0,
+            "minutes": round(log[-1]["seconds"] / 60, 1) if log else 0.0,
+            "curve": [
+                {
+                    "step": r["step"],
+                    "minutes": round(r["seconds"] / 60, 2),
+                    "psnr": round(r["val/psnr"], 2),
+                    "emotion_acc": round(r["val/emotion_acc"], 3),
+                }
+                for r in log
+                if "val/psnr" in r
+            ],  # fmt: skip
             "machine": platform.processor() or platform.machine(),
             "threads": torch.get_num_threads(),
             "commit": commit(),
-            "command": "python -m studio.train " + shlex.join(argv),
+            "command": command,
         },
-        "metrics": {},
+        "metrics": metrics,
         "deviations": DEVIATIONS,
     }
-    return {"checkpoint": str(save_checkpoint("irfd", state, card, args.checkpoints))}
+    return save_checkpoint("irfd", state, card, checkpoints)

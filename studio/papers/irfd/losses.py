@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from studio.papers.irfd.model import Irfd
 
+SWAP_TERMS = ("identity", "pose", "emotion")  # read off the swapped fakes
 MARGIN = 0.2  # α of the triplet, on unit-normalised identity codes (the paper gives no value)
 
 
@@ -55,21 +56,30 @@ def _unit(x: torch.Tensor) -> torch.Tensor:
 
 def irfd_losses(
     model: Irfd, s: torch.Tensor, t: torch.Tensor, emo_s: torch.Tensor, emo_t: torch.Tensor,
-    options: LossOptions = LossOptions(),
+    options: LossOptions = LossOptions(), swap_weight: float = 1.0,
 ) -> dict[str, torch.Tensor]:  # fmt: skip
-    """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,)."""
-    i_s, e_s, p_s = model.encode(s)
-    i_t, e_t, p_t = model.encode(t)
-    fake_s_id = model.generate(i_s, e_t, p_t)  # I_d(i, n, q)
-    fake_t_id = model.generate(i_t, e_s, p_s)  # I_d(j, m, p)
+    """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,).
+    `swap_weight` scales the terms read off the swapped fakes (`SWAP_TERMS`): training ramps
+    it from 0 to 1 while G_d learns to draw (see `IrfdOptions.swap_ramp`)."""
+    n = len(s)
+    # each network runs once per step on everything it sees (bigger batches run faster on a CPU)
+    i, e, p = model.encode(torch.cat([s, t]))
+    i_s, i_t, e_s, e_t, p_s, p_t = (*i.split(n), *e.split(n), *p.split(n))
+    drawn = model.generate(
+        torch.cat([i_s, i_t, i_s, i_t]), torch.cat([e_t, e_s, e_s, e_t]),
+        torch.cat([p_t, p_s, p_s, p_t]),
+    )  # fmt: skip
+    fake_s_id, fake_t_id, rec_s, rec_t = drawn.split(
+        n
+    )  # I_d(i,n,q), I_d(j,m,p), G_d(E(S)), G_d(E(T))
     encoders = (model.identity, model.emotion, model.pose)
+    fakes = torch.cat([fake_s_id, fake_t_id])
     if options.frozen_reencoding:
         with _frozen(encoders):
-            ri_s, re_s, rp_s = model.encode(fake_s_id)
-            ri_t, re_t, rp_t = model.encode(fake_t_id)
+            ri, re, rp = model.encode(fakes)
     else:
-        ri_s, re_s, rp_s = model.encode(fake_s_id)
-        ri_t, re_t, rp_t = model.encode(fake_t_id)
+        ri, re, rp = model.encode(fakes)
+    ri_s, ri_t, re_s, re_t, rp_s, rp_t = (*ri.split(n), *re.split(n), *rp.split(n))
 
     anchor, positive = _unit(i_s), _unit(ri_s)
     if options.literal_triplet:  # Eq. 1 as printed: both distances are same-identity ones
@@ -82,9 +92,8 @@ def irfd_losses(
     )
     pose = F.mse_loss(rp_t, p_s.detach()) + F.mse_loss(rp_s, p_t.detach())
     emotion = F.mse_loss(re_t, e_s.detach()) + F.mse_loss(re_s, e_t.detach())
-    self_rec = F.mse_loss(model.generate(i_s, e_s, p_s), s) + F.mse_loss(
-        model.generate(i_t, e_t, p_t), t
-    )
+    self_rec = F.mse_loss(rec_s, s) + F.mse_loss(rec_t, t)
     terms = {"identity": identity, "cls": cls, "pose": pose, "emotion": emotion, "self": self_rec}
-    loss = sum(v for k, v in terms.items() if k not in options.drop)
+    weight = {k: swap_weight if k in SWAP_TERMS else 1.0 for k in terms}
+    loss = sum(weight[k] * v for k, v in terms.items() if k not in options.drop)
     return {"loss": loss, **terms}
