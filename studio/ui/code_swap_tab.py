@@ -104,7 +104,13 @@ def _about(card: dict) -> str:
         f" On 100 held-out people (`python -m studio.bench irfd`): emotion from the emotion code "
         f"{m['emotion_probe_accuracy_int23']:.0%} (intensity 2–3), yaw R² from the pose code "
         f"{m['yaw_r2_from_pose']:.2f}, DCI disentanglement {m['dci_disentanglement']:.2f}, "
-        f"self-reconstruction {m['self_reconstruction_psnr']:.1f} dB."
+        f"self-reconstruction {m['self_reconstruction_psnr']:.1f} dB"
+        + (
+            " — **a weak model**: most of its bars are not met (docs/IRFD.md); read the grid "
+            "as what this much CPU training learns."
+            if m["self_reconstruction_psnr"] < 26
+            else "."
+        )
         if "dci_disentanglement" in m
         else " This checkpoint has no measured numbers yet (`python -m studio.bench irfd`)."
     )
