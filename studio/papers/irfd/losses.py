@@ -1,4 +1,5 @@
-"""IRFD's losses (SPEAK Eq. 1–8), each with weight 1, on a batch of pairs (S, T) of different
+"""IRFD's losses (SPEAK Eq. 1–8), each with weight 1 in the paper (the shipped run weighs the
+swap terms 0.1: `IrfdOptions.swap_weight`, measured in docs/IRFD.md), on a batch of pairs (S, T) of different
 people: the identity code of one and the emotion + pose codes of the other are swapped both
 ways, and the swapped fakes are re-encoded.
 
@@ -59,8 +60,8 @@ def irfd_losses(
     options: LossOptions = LossOptions(), swap_weight: float = 1.0,
 ) -> dict[str, torch.Tensor]:  # fmt: skip
     """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,).
-    `swap_weight` scales the terms read off the swapped fakes (`SWAP_TERMS`): training ramps
-    it from 0 to 1 while G_d learns to draw (see `IrfdOptions.swap_ramp`)."""
+    `swap_weight` scales the terms read off the swapped fakes (`SWAP_TERMS`; the paper: 1):
+    training ramps it up from 0 while G_d learns to draw (`IrfdOptions.swap_weight`)."""
     n = len(s)
     # each network runs once per step on everything it sees (bigger batches run faster on a CPU)
     i, e, p = model.encode(torch.cat([s, t]))
@@ -69,9 +70,8 @@ def irfd_losses(
         torch.cat([i_s, i_t, i_s, i_t]), torch.cat([e_t, e_s, e_s, e_t]),
         torch.cat([p_t, p_s, p_s, p_t]),
     )  # fmt: skip
-    fake_s_id, fake_t_id, rec_s, rec_t = drawn.split(
-        n
-    )  # I_d(i,n,q), I_d(j,m,p), G_d(E(S)), G_d(E(T))
+    # I_d(i, n, q), I_d(j, m, p), G_d(E(S)), G_d(E(T))
+    fake_s_id, fake_t_id, rec_s, rec_t = drawn.split(n)
     encoders = (model.identity, model.emotion, model.pose)
     fakes = torch.cat([fake_s_id, fake_t_id])
     if options.frozen_reencoding:
