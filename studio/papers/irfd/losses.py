@@ -1,7 +1,7 @@
 """IRFD's losses (SPEAK Eq. 1–8), each with weight 1 in the paper (the shipped run weighs the
-swap terms 0.1: `IrfdOptions.swap_weight`, measured in docs/IRFD.md), on a batch of pairs (S, T) of different
-people: the identity code of one and the emotion + pose codes of the other are swapped both
-ways, and the swapped fakes are re-encoded.
+swap terms 0.1: `IrfdOptions.swap_weight`, measured in docs/IRFD.md), on a batch of pairs
+(S, T) of different people: the identity code of one and the emotion + pose codes of the other
+are swapped both ways, and the swapped fakes are re-encoded.
 
     I_d(i,n,q) = G_d(E_i(S), E_e(T), E_p(T))      S's identity, T's emotion and pose
     I_d(j,m,p) = G_d(E_i(T), E_e(S), E_p(S))      T's identity, S's emotion and pose
