@@ -42,9 +42,9 @@ def pick(choice: str, index: int, sources: Sources | None) -> Source:
         face = getattr(sources, role, None) if sources is not None else None
         if face is None:
             raise StudioError(f"No {role} source loaded — add one in the Sources tab first")
-        crops = crop_source(face)
-        i = int(np.clip(index, 0, len(crops.images) - 1))
-        return Source(crops.images[i], f"{face.name}"[:14] + f" #{i}", in_domain=False)
+        i = int(np.clip(index, 0, min(len(face.frames), 250) - 1))
+        image = crop_source(face, frame=i).images[0]  # one frame: this runs on every slider move
+        return Source(image, f"{face.name}"[:14] + f" #{i}", in_domain=False)
     if choice not in PEOPLE:
         raise StudioError(f"Unknown source {choice!r}: pick a held-out person or a user source")
     person = held_out_person(int(choice.split()[1]))

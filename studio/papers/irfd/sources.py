@@ -4,7 +4,8 @@ own photos or videos cropped the way the set was.
 The set's crops are one fixed box per person (FOMM-style, `imageset.CROP_SCALE` around the
 face): a user's clip gets one box too, from its first tracked frame, so a head turn moves the
 face inside the crop as it did in training. A held-out person is re-rendered from the set's
-seeds (≈ 20 ms an image), so the tab works on a fresh machine without the 1.3 GB set.
+seeds (72–84 ms an image here; cached per person), so the tab works on a fresh machine without
+the 1.3 GB set.
 """
 
 from __future__ import annotations
@@ -79,14 +80,19 @@ def held_out_person(identity_id: int, n: int = IMAGES_PER_PERSON) -> CropSet:
     return CropSet(f"person {identity_id}", drawn["images"], factors, in_domain=True)
 
 
-def crop_source(source: FaceSource, size: int = SET.size, max_frames: int = 250) -> CropSet:
-    """A user's image or clip as IRFD crops: one box, from the first frame with a face."""
+def crop_source(
+    source: FaceSource, size: int = SET.size, max_frames: int = 250, frame: int | None = None
+) -> CropSet:
+    """A user's image or clip as IRFD crops: one box, from the first frame with a face.
+    `frame` crops only that frame (clamped to the clip) — what a tab slot shows."""
     found = np.flatnonzero(source.track.found)
     if len(found) == 0:
         raise StudioError(f"No face found in '{source.name}' — IRFD needs one visible face.")
     box = crop_box(source.track.landmarks[found[0]], CROP_SCALE)
     affine = crop_affine(box, size)
     frames = source.frames[:max_frames]
+    if frame is not None:
+        frames = frames[[int(np.clip(frame, 0, len(frames) - 1))]]
     images = np.stack(
         [
             cv2.warpAffine(

@@ -15,7 +15,7 @@ SPEC = PaperSpec(
         Model(
             "irfd",
             "identity / emotion / pose encoders + generator on IRFD's image set "
-            "(builds data/irfd-set when absent; ≈ 70 min on 2 cores)",
+            "(builds data/irfd-set when absent; 800 steps took 52 min on 2 cores)",
             cli.train_command,
             cli.add_options,
         ),
