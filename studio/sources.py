@@ -149,7 +149,7 @@ def load_audio_source(path: str | Path) -> AudioSource:
     """Read driving audio (any common format, rate and channel count) as 16 kHz mono."""
     audio = read_audio(path, max_seconds=MAX_AUDIO_SECONDS)
     name = Path(path).name
-    notes = []
+    notes = [note] if (note := conversion_note(audio, name)) else []
     if audio.duration < SHORT_AUDIO_SECONDS:
         frames = max(1, round(audio.duration * 25))
         notes.append(
@@ -157,6 +157,21 @@ def load_audio_source(path: str | Path) -> AudioSource:
             "frame(s) of speech at 25 fps."
         )
     return AudioSource(name=name, audio=audio, mel=log_mel(audio.samples), notes=notes)
+
+
+def conversion_note(audio: Audio, name: str) -> str | None:
+    """What reading `name` changed (rate, channels), in words; None when nothing was."""
+    if audio.source_rate == audio.sample_rate and audio.source_channels == 1:
+        return None
+    was = f"{audio.source_rate / 1000:g} kHz {_channels(audio.source_channels)}"
+    return (
+        f"'{name}' was converted from {was} to {audio.sample_rate / 1000:g} kHz mono, the "
+        "audio the models read."
+    )
+
+
+def _channels(n: int) -> str:
+    return {1: "mono", 2: "stereo"}.get(n, f"{n}-channel")
 
 
 def speak_source(text: str, voice: str = "en-us") -> AudioSource:

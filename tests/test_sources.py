@@ -56,7 +56,11 @@ def test_audio_sources(tmp_path):
     sf.write(tmp_path / "stereo48k.wav", stereo.astype(np.float32), rate)
     source = load_audio_source(tmp_path / "stereo48k.wav")
     assert source.audio.sample_rate == 16000 and source.audio.samples.ndim == 1
-    assert source.mel.shape == (101, 80) and not source.notes
+    assert source.mel.shape == (101, 80)
+    assert source.notes == [
+        "'stereo48k.wav' was converted from 48 kHz stereo to 16 kHz mono, the audio the models "
+        "read."
+    ]
     sf.write(tmp_path / "blip.wav", (0.3 * np.sin(np.arange(800) / 5)).astype(np.float32), 16000)
     blip = load_audio_source(tmp_path / "blip.wav")  # 50 ms: loaded, with a note
     assert len(blip.notes) == 1 and "50 ms" in blip.notes[0]

@@ -3,7 +3,9 @@ user meets it — the studio started as `python app.py`, driven by headless Chro
 
 Novel view: the yaw slider moved one degree at a time with the keyboard (the `input` events a
 drag sends, answered with 128² draft frames); each wait runs from the key press to the new frame
-in the page. Needs Debian's chromium and Playwright (requirements-dev.txt) and the shipped NeRF.
+in the page. Expression interpolation: the α slider moved one step at a time the same way, each
+answered with a 256² render of the decoded expression. Needs Debian's chromium and Playwright
+(requirements-dev.txt) and the shipped NeRF and JEAN.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-BARS = (Bar("nerf_slider_to_frame_ms", "<=", 150.0, "yaw key press → new 128² frame shown"),)
+BARS = (
+    Bar("nerf_slider_to_frame_ms", "<=", 150.0, "yaw key press → new 128² frame shown"),
+    Bar("interp_slider_to_frame_ms", "<=", 200.0, "α key press → new 256² expression shown"),
+)
 
 
 def _free_port() -> int:
@@ -87,9 +92,41 @@ def nerf_slider(page, moves: int) -> list[float]:
     return waits
 
 
+def interpolation_slider(page, moves: int) -> list[float]:
+    """Milliseconds from each α key press (one 0.05 step up from 0.5, so every frame is new:
+    a repeated α would be the same cached file) to its new frame in the page."""
+    page.get_by_role("tab", name="Expression interpolation").click()
+    page.wait_for_selector("#interp-image img")
+    slider = page.locator("#interp-alpha input[type=range]")
+    slider.focus()
+    waits = []
+    for _ in range(min(moves, 20)):  # 0.5 → 1.5, the slider's end
+        before = page.evaluate("() => document.querySelector('#interp-image img').src")
+        start = time.perf_counter()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "(before) => { const i = document.querySelector('#interp-image img');"
+            " return i && i.src !== before && i.complete && i.naturalWidth === 256; }",
+            arg=before,
+            polling="raf",
+        )
+        waits.append((time.perf_counter() - start) * 1000)
+    return waits
+
+
+def _median_after_warmup(waits: list[float], name: str) -> dict:
+    w = np.array(waits[2:])
+    return {
+        f"{name}_slider_to_frame_ms": float(np.median(w)),
+        f"{name}_slider_to_frame_ms_p90": float(np.percentile(w, 90)),
+        f"{name}_slider_moves": int(len(w)),
+    }
+
+
 def run(quick: bool = False, corpus=None) -> dict:
-    if not checkpoint_exists("nerf"):
-        raise StudioError("No NeRF checkpoint: python -m studio.train nerf")
+    for name in ("nerf", "jean"):
+        if not checkpoint_exists(name):
+            raise StudioError(f"No {name} checkpoint: python -m studio.train {name}")
     try:
         from playwright.sync_api import sync_playwright  # a dev dependency: imported on use
     except ImportError:
@@ -105,17 +142,15 @@ def run(quick: bool = False, corpus=None) -> dict:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             page.goto(url)
-            waits = nerf_slider(page, 5 if quick else 20)
+            nerf = nerf_slider(page, 5 if quick else 20)
+            interp = interpolation_slider(page, 5 if quick else 20)
             browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-    w = np.array(waits[2:])  # after warm-up
-    return {
-        "nerf_slider_to_frame_ms": float(np.median(w)),
-        "nerf_slider_to_frame_ms_p90": float(np.percentile(w, 90)),
-        "nerf_slider_moves": int(len(w)),
-    }
+    return {**_median_after_warmup(nerf, "nerf"), **_median_after_warmup(interp, "interp")}
 
 
-SUITE = Suite("ui-latency", run, "browser waits: the Novel-view yaw slider to its frame", BARS)
+SUITE = Suite(
+    "ui-latency", run, "browser waits: the Novel-view and interpolation sliders to their frames", BARS
+)

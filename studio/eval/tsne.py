@@ -81,7 +81,13 @@ def describe_point(labels: dict, i: int) -> str:
     """One point in words (the hover text): its clip, frame and labels."""
     clip, frame = str(labels["clip_id"][i]), labels["frame"][i]
     if str(labels["source"][i]) == "user":
-        return f"#{i} your clip '{clip.removeprefix('user:')}', frame {frame}"
+        text = f"#{i} your clip '{clip.removeprefix('user:')}', frame {frame}"
+        novelty = labels.get("novelty")
+        if novelty is not None and np.isfinite(novelty[i]):
+            text += f"<br>novelty: {novelty[i]:.0f}th percentile of the bank's own"
+            if novelty[i] > 99:
+                text += " — unlike any training face"
+        return text
     return (
         f"#{i} {clip} frame {frame}<br>"
         f"{labels['emotion'][i]} {labels['intensity'][i]}, identity {labels['identity'][i]}"

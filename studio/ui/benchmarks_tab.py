@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 import plotly.graph_objects as go
 
+from studio.bench.grouping import FIRST_FAMILIES, family_markdown, group_metrics, plain_markdown
 from studio.bench.papers import load_paper_tables
 from studio.bench.records import available_suites, load_record
 from studio.bench.suites import suite_of_record
@@ -29,25 +30,30 @@ def suite_markdown(suite: str) -> str:
             f"{suite.replace('_', '-')} --json docs/benchmarks/{suite.replace('-', '_')}.json`."
         )
     bars = {bar.metric: bar for bar in _suite_bars(suite)}
+    grouped = group_metrics(record["metrics"], set(bars))
     lines = [
         f"**{suite}** — measured {record['started']} on {record['machine']}, commit "
         f"`{record['commit']}`, in {record['seconds']} s: `{record['command']}`",
-        "",
-        "| metric | value | bar | met |",
-        "|---|---|---|---|",
     ]
-    for name, value in record["metrics"].items():
-        if isinstance(value, dict):  # per-item details: in the JSON file, not the table
-            continue
-        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        bar = bars.get(name)
-        if bar and isinstance(value, int | float):
-            lines.append(
-                f"| {name} | {shown} | {bar.op} {bar.threshold:g} ({bar.meaning}) | "
-                f"{'yes' if bar.met(value) else '**no**'} |"
-            )
-        else:
-            lines.append(f"| {name} | {shown} | | |")
+    if grouped.barred:
+        lines += ["", "**Bars**", "", "| metric | value | bar | met |", "|---|---|---|---|"]
+        for name, value in grouped.barred.items():
+            bar = bars[name]
+            shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+            met = "yes" if bar.met(value) else "**no**"
+            meaning = bar.meaning.replace("|", "\\|")  # a "|x − 1|" must not split the row
+            lines.append(f"| {name} | {shown} | {bar.op} {bar.threshold:g} ({meaning}) | {met} |")
+    first = [f for f in grouped.families if f.name in FIRST_FAMILIES]
+    for title, families in (
+        ("Ablations and baselines", first),
+        ("Variants", [f for f in grouped.families if f.name not in FIRST_FAMILIES]),
+    ):
+        if families:
+            lines += ["", f"**{title}**"]
+            for family in families:
+                lines += ["", family_markdown(family)]
+    if grouped.plain:
+        lines += ["", "**Diagnostics**", "", plain_markdown(grouped.plain)]
     return "\n".join(lines)
 
 

@@ -1,4 +1,5 @@
-"""Turn `StudioError`s into Gradio messages, so a user never sees a traceback for bad input."""
+"""Turn `StudioError`s into one message for the user, so a user never sees a traceback for bad
+input and never loses what the session already shows."""
 
 from __future__ import annotations
 
@@ -13,13 +14,23 @@ from studio.errors import StudioError
 
 log = logging.getLogger(__name__)
 
+ERROR_TITLE = "Not done"
 
-def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap an event handler: a `StudioError` becomes a `gr.Error` pop-up with its message.
 
-    The handler raises before it returns any new state, so the session's saved sources stay as
-    they were.
+def user_errors(
+    fn: Callable[..., Any] | None = None, *, on_error: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
+    """Wrap an event handler: a `StudioError` becomes one pop-up with its message, and every
+    output keeps what it showed (`gr.skip()`), or gets what `on_error(*args, **kwargs)`
+    returns (e.g. to empty an upload box that holds a rejected file).
+
+    Why not `raise gr.Error`: Gradio then marks every output of the event with its own red
+    "Error" badge, hiding the views that were fine. The handler fails before it returns new
+    state, so the session's saved sources stay as they were. Use as `@user_errors` or
+    `user_errors(fn, on_error=...)`.
     """
+    if fn is None:
+        return functools.partial(user_errors, on_error=on_error)
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -27,6 +38,7 @@ def user_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except StudioError as error:
             log.info("user error in %s: %s", fn.__name__, error)
-            raise gr.Error(str(error), print_exception=False) from None
+            gr.Warning(str(error), title=ERROR_TITLE)
+            return on_error(*args, **kwargs) if on_error is not None else gr.skip()
 
     return wrapper

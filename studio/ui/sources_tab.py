@@ -73,7 +73,13 @@ def _status(sources: Sources) -> str:
         if item is None:
             rows.append(f"| {label} | — |")
         elif attr == "audio":
-            rows.append(f"| {label} | {item.name}: {item.audio.duration:.1f} s, 16 kHz mono |")
+            a = item.audio
+            converted = (
+                f" (converted from {a.source_rate / 1000:g} kHz, {a.source_channels} ch)"
+                if (a.source_rate, a.source_channels) != (a.sample_rate, 1)
+                else ""
+            )
+            rows.append(f"| {label} | {item.name}: {a.duration:.1f} s, 16 kHz mono{converted} |")
         else:
             found = int(item.track.found.sum())
             rows.append(f"| {label} | {item.name}: {len(item.frames)} frame(s), face in {found} |")
@@ -91,6 +97,23 @@ def _upload_path(upload) -> str | None:
     if isinstance(upload, dict):
         return upload.get("path")
     return getattr(upload, "path", upload)
+
+
+def _photo_box(label: str, elem_id: str) -> gr.Image:
+    return gr.Image(
+        label=label,
+        type="filepath",
+        image_mode=None,
+        sources=["upload"],
+        height=160,
+        elem_id=elem_id,
+    )
+
+
+def _reject_upload(*_args, **_kwargs):
+    """A rejected file leaves its box (the box never shows what is not loaded); the session's
+    sources and every view stay as they were."""
+    return (*[gr.skip()] * 7, None)
 
 
 def build_sources_tab(state: gr.State) -> None:
@@ -126,15 +149,19 @@ def build_sources_tab(state: gr.State) -> None:
                 voice = gr.Dropdown(_voice_choices(), value="en-us", label="Voice", scale=2)
                 speak_btn = gr.Button("Speak", scale=1, elem_id="speak-button")
         with gr.Column():
-            pose_video = gr.Video(
-                label="Pose-source video", sources=["upload"], height=160, elem_id="pose-video"
-            )
-            emotion_video = gr.Video(
-                label="Emotion-source video",
-                sources=["upload"],
-                height=160,
-                elem_id="emotion-video",
-            )
+            with gr.Row():  # a video, or one photo (a pose or an expression held still)
+                pose_video = gr.Video(
+                    label="Pose-source video", sources=["upload"], height=160, elem_id="pose-video"
+                )
+                pose_image = _photo_box("…or photo", "pose-image")
+            with gr.Row():
+                emotion_video = gr.Video(
+                    label="Emotion-source video",
+                    sources=["upload"],
+                    height=160,
+                    elem_id="emotion-video",
+                )
+                emotion_image = _photo_box("…or photo", "emotion-image")
     example_btn = gr.Button(
         "Load the example sources (portrait + synthesised speech)", elem_id="examples-button"
     )
@@ -175,11 +202,14 @@ def build_sources_tab(state: gr.State) -> None:
         (identity_image, "identity"),
         (identity_video, "identity"),
         (pose_video, "pose source"),
+        (pose_image, "pose source"),
         (emotion_video, "emotion source"),
+        (emotion_image, "emotion source"),
     ):
         component.upload(
             user_errors(
-                lambda p, s, _label=label, progress=gr.Progress(): load_face(p, s, _label, progress)
+                lambda p, s, _label=label, progress=gr.Progress(): load_face(p, s, _label, progress),
+                on_error=_reject_upload,
             ),
             [component, state],
             [*face_outputs, component],
@@ -187,8 +217,6 @@ def build_sources_tab(state: gr.State) -> None:
             # the raw upload: Gradio's own image decoding would fail on a corrupt file with
             # no message; `load_face_source` reads it and says what is wrong
             preprocess=False,
-        ).failure(  # a rejected file leaves its box, so the box never shows what is not loaded
-            lambda s: (None, _status(s)), [state], [component, status], show_progress="hidden"
         )
 
     @user_errors

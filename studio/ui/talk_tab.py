@@ -13,6 +13,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
+from studio.errors import StudioError
 from studio.eval.motion import audio_beats
 from studio.media import write_video
 from studio.nerf.talk import RENDERER as NERF
@@ -68,7 +69,7 @@ def request_from(
     )
     if said == SAID[1]:
         if sources is None or sources.audio is None:
-            raise gr.Error("No driving audio in the Sources tab — upload or speak one there")
+            raise StudioError("No driving audio in the Sources tab — upload or speak one there")
         request.audio = sources.audio.audio
     pose = sources.pose if sources is not None else None
     if pose is not None:

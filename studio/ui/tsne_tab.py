@@ -8,9 +8,10 @@ import gradio as gr
 import numpy as np
 
 from studio.errors import StudioError
+from studio.eval.novelty import novelty, summarise
 from studio.eval.tsne import describe_point, embed, scatter_figure
 from studio.explore.scores import label_scores, point_frame
-from studio.papers.jean.codes import corpus_bank, user_bank
+from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
 from studio.ui.errors import user_errors
 
@@ -48,10 +49,17 @@ CLICK_JS = """
 """
 
 
-def _bank(sources, include_user: bool, n_points: int):
+def _bank(sources, include_user: bool, n_points: int, code: str | None = None):
+    """The held-out people's codes (+ the user's emotion source, whose points get a "novelty"
+    label for `code`: see `studio.eval.novelty`)."""
     bank = corpus_bank(max_points=int(n_points))
     if include_user and sources is not None and sources.emotion is not None:
-        bank = bank.concat(user_bank(load(), sources.emotion))
+        mine = user_bank(load(), sources.emotion)
+        joined = bank.concat(mine)
+        if code is not None and np.isfinite(mine.codes[code]).all():
+            scored = novelty(bank.codes[code], bank.labels["clip_id"], mine.codes[code])
+            joined.labels["novelty"] = np.r_[np.full(len(bank), np.nan), scored.percentile]
+        return joined
     return bank
 
 
@@ -67,7 +75,7 @@ def _map_bank(shown: dict | None, n_points, user, sources):
         return _bank(sources, user, n_points)
     if shown["user"] and _user_name(sources) != shown["user"]:
         raise StudioError("The emotion source changed since this map was drawn: compute it again")
-    return _bank(sources, bool(shown["user"]), shown["n_points"])
+    return _bank(sources, bool(shown["user"]), shown["n_points"], shown["code"])
 
 
 def _scores_markdown(bank, code: str) -> str:
@@ -123,7 +131,7 @@ def build_tsne_tab(
     def compute(code, colour, perplexity, n_points, user, sources):
         import time
 
-        bank = _bank(sources, user, n_points)
+        bank = _bank(sources, user, n_points, code)
         left_out = ""
         if user and not np.isfinite(bank.codes[code]).all():  # a clip without sound
             user, bank = False, _bank(sources, False, n_points)
@@ -131,6 +139,9 @@ def build_tsne_tab(
                 f"\n\nYour emotion source has no {code} codes (no sound), so its points are "
                 "left out of this map."
             )
+        elif "novelty" in bank.labels:
+            mine = bank.labels["novelty"][bank.labels["source"] == "user"]
+            left_out = "\n\n" + summarise(mine, what=f"Your emotion source's {code} codes")
         t0 = time.time()
         xy = embed(bank.codes[code], perplexity=float(perplexity))
         seconds = time.time() - t0
@@ -142,7 +153,10 @@ def build_tsne_tab(
             "code": code,
             "perplexity": float(perplexity),
         }
-        note = f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time){left_out}"
+        note = (
+            f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time). Codes from "
+            f"{bank_source(bank)}.{left_out}"
+        )
         return fig, note, drawn, None  # a new map: no point is chosen on it yet
 
     @user_errors

@@ -220,3 +220,25 @@ def test_strip_image_writes_each_alpha_under_its_frame():
     assert (band < 128).any() and (band == 255).mean() > 0.5  # dark text on white
     with pytest.raises(ValueError):
         strip_image(frames, [0.0, 1.0])
+
+
+def test_a_corpus_that_lacks_emotions_does_not_replace_the_shipped_bank(monkeypatch):
+    """The tiny corpus's held-out people speak in 2 of 8 emotions: as the default corpus it
+    would leave six emotion labels without codes; the shipped bank is used and named."""
+    from studio.papers.jean.codes import SHIPPED_BANK, bank_source, corpus_bank, corpus_lacks
+    from tests.data.tiny import tiny_corpus
+
+    if not SHIPPED_BANK.exists():
+        pytest.skip("no shipped bank")
+    tiny = tiny_corpus()
+    assert "lacks held-out clips of angry" in corpus_lacks(tiny)
+    monkeypatch.setenv("STUDIO_CORPUS", str(tiny))
+    bank = corpus_bank(max_points=300)
+    assert bank.corpus == "" and "shipped bank" in bank_source(bank)
+    assert len(set(bank.labels["emotion"])) == 8
+    from studio.papers.jean.interpolation import code_from_choice
+
+    angry = code_from_choice("emotion label", "angry", "")  # the interpolation tab's picker
+    assert angry.shape == (64,) and np.isfinite(angry).all()
+    with pytest.raises(StudioError, match="tiny.*lacks held-out clips of angry"):
+        corpus_bank(max_points=300, model=object())  # no shipped bank for another model

@@ -45,6 +45,10 @@ def test_interpolation_slider_rerenders_and_exports(page):
         " return p && p.data && p.data.length > 0; }"
     )
     first = _image_src(page, "interp-image")
+    page.wait_for_function(  # live at 256 px: an expression is hard to judge at 128
+        "() => { const i = document.querySelector('#interp-image img');"
+        " return i && i.complete && i.naturalWidth === 256; }"
+    )
     _set_slider(page, "interp-alpha", 1.5)
     page.wait_for_function(
         f"() => {{ const i = document.querySelector('#interp-image img');"
@@ -130,3 +134,22 @@ def test_sending_before_a_point_is_chosen_asks_for_one(page):
     page.wait_for_selector("text=Choose a point first")
     kind = page.locator("#interp-kind-A input:checked")  # source A was left as it was
     assert kind.count() == 0 or kind.first.get_attribute("value") == "emotion label"
+
+
+def test_a_users_photo_on_the_map_gets_a_novelty_score(page):
+    """The user's emotion source (a photo) joins the map with its distance to the bank, in the
+    bank's own percentiles, and the map says where its codes came from."""
+    page.locator("#emotion-image input[type=file]").set_input_files(
+        str(ROOT / "assets" / "portrait.jpg")
+    )
+    page.wait_for_selector("#sources-status >> text=portrait.jpg: 1 frame(s), face in 1")
+    page.get_by_role("tab", name="t-SNE explorer").click()
+    _set_slider(page, "tsne-points", 500)
+    page.locator("#tsne-run").click()
+    page.wait_for_selector("#tsne-scores >> text=percentile of the bank's own")
+    page.wait_for_selector("#tsne-scores >> text=Codes from")
+    hover = page.evaluate(
+        "() => document.querySelector('#tsne-plot .js-plotly-plot').data"
+        ".flatMap(d => d.hovertext).filter(t => t.includes('your clip'))"
+    )
+    assert len(hover) == 1 and "novelty:" in hover[0]

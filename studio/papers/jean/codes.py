@@ -4,7 +4,9 @@ banks of codes the explorer tabs read (held-out corpus frames, the shipped bank,
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ from studio.papers.jean.data import split as split_data
 from studio.papers.jean.model import expression_features, landmark_features, load
 from studio.paths import ASSETS, CACHE, CHECKPOINTS, cache_key, default_corpus, shown
 from studio.speech.features import frame_windows, log_mel
+from studio.synth.emotions import EMOTIONS
 
 
 def codes_of(model, data) -> dict[str, np.ndarray]:
@@ -67,7 +70,7 @@ def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank |
 def ship_bank(corpus: str | Path | None = None, out: Path = SHIPPED_BANK) -> Path:
     """Write the held-out bank (5,000 frames, float16 codes, GT blendshapes) for the shipped
     checkpoint, so the JEAN tabs work without a corpus."""
-    bank = corpus_bank(corpus, max_points=5000, cache=False, progress=True)
+    bank = corpus_bank(corpus or default_corpus(), max_points=5000, cache=False, progress=True)
     blend = bank.blendshapes.astype(np.float16)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
@@ -89,13 +92,20 @@ def corpus_bank(
     cache: bool = True,
     progress: bool = False,
 ) -> CodeBank:
-    """Codes of a corpus's held-out identities (split "test") or training identities."""
+    """Codes of a corpus's held-out identities (split "test") or training identities.
+
+    Without an explicit `corpus`, the default corpus is used only when its held-out people
+    speak in every emotion the tabs offer; otherwise (a tiny corpus, or none) the shipped bank.
+    `bank_source(bank)` says which one a bank came from."""
+    asked = corpus is not None
     corpus = Path(corpus or default_corpus())
-    if not (corpus / "manifest.json").exists():
+    if not (corpus / "manifest.json").exists() or (not asked and corpus_lacks(corpus)):
         if model is None and corpus.resolve() == default_corpus().resolve():
             bank = shipped_bank(max_points)
             if bank is not None:
                 return bank
+        if (corpus / "manifest.json").exists():
+            raise StudioError(f"The corpus at '{shown(corpus)}' {corpus_lacks(corpus)}")
         raise StudioError(
             f"No SynthTalk corpus at '{corpus}'. Build one with: "
             f"python -m studio.synth make --out {shown(corpus)} --preset default"
@@ -140,6 +150,30 @@ def corpus_bank(
         bank.save(path)
         _MEMO[fast] = bank
     return bank
+
+
+@functools.lru_cache(maxsize=8)
+def _lacks(manifest: str, mtime: float) -> str:
+    clips = json.loads(Path(manifest).read_text())["clips"]
+    held_out = [c for c in clips if c["identity_split"] != "train"]
+    if not held_out:
+        return "has no held-out identities"
+    missing = sorted(set(EMOTIONS) - {c["emotion"] for c in held_out})
+    return f"lacks held-out clips of {', '.join(missing)}" if missing else ""
+
+
+def corpus_lacks(corpus: Path) -> str:
+    """What a corpus lacks that the explorer tabs need (held-out people in every emotion), in
+    words; "" when it has it all."""
+    manifest = Path(corpus) / "manifest.json"
+    return _lacks(str(manifest), manifest.stat().st_mtime)
+
+
+def bank_source(bank: CodeBank) -> str:
+    """Where a bank's codes come from, in words (the tabs say it under their maps)."""
+    if bank.corpus:
+        return f"the corpus at `{shown(Path(bank.corpus))}`"
+    return f"the shipped bank `{shown(SHIPPED_BANK)}` (held-out SynthTalk people)"
 
 
 def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:

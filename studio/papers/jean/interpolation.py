@@ -19,7 +19,7 @@ from studio.errors import StudioError
 from studio.media import write_gif, write_video
 from studio.papers.jean.codes import corpus_bank, face_source_codes
 from studio.papers.jean.model import expression_features, landmark_features, load
-from studio.paths import BUILD_DEFAULT_CORPUS, default_corpus
+from studio.paths import BUILD_DEFAULT_CORPUS
 from studio.render.camera import Camera
 from studio.synth.corpus import load_clip
 from studio.synth.identity import sample_identity
@@ -176,15 +176,16 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
     """The expression code a tab's source picker names (uses the shipped JEAN checkpoint):
     an emotion label (mean code of the held-out bank), a SynthTalk clip id (mean over the clip)
     or the session's emotion-source video."""
-    corpus = str(corpus or default_corpus())
+    # without a corpus named, the default one only when it has what the tabs need (else the
+    # shipped bank: `corpus_bank`)
     if kind == "emotion label":
         return expression_code_of_label(corpus_bank(corpus), label)
     if kind == "SynthTalk clip":
         clip_id = (clip_id or "").strip()
         if not clip_id:
             raise StudioError("Type a SynthTalk clip id, e.g. id033_s06_happy3, and press Enter")
-        if not (Path(corpus) / "manifest.json").exists():  # the shipped bank's frames of it
-            bank = corpus_bank(corpus)
+        bank = corpus_bank(corpus)
+        if not bank.corpus:  # the shipped bank's frames of it
             sel = np.asarray(bank.labels["clip_id"]).astype(str) == clip_id
             if not sel.any():
                 import difflib
@@ -198,7 +199,7 @@ def code_from_choice(kind: str, label: str, clip_id: str, sources=None, corpus=N
                     + BUILD_DEFAULT_CORPUS
                 )
             return bank.codes["expression"][sel].mean(0).astype(np.float32)
-        return np.frombuffer(_clip_code_cached(corpus, clip_id), np.float32)
+        return np.frombuffer(_clip_code_cached(bank.corpus, clip_id), np.float32)
     if kind == "my emotion source":
         if sources is None or sources.emotion is None:
             raise StudioError("No emotion source loaded — upload one in the Sources tab")
@@ -221,7 +222,7 @@ def interpolator_for(
     """An Interpolator between two picked sources, with a closed-mouth lip code."""
     a = code_from_choice(kind_a, label_a, clip_a, sources, corpus)
     b = code_from_choice(kind_b, label_b, clip_b, sources, corpus)
-    lip = rest_lip_code(corpus_bank(str(corpus or default_corpus())))
+    lip = rest_lip_code(corpus_bank(corpus))
     return Interpolator(load(), a, b, lip=lip, identity_id=int(identity_id), size=size)
 
 
