@@ -1,5 +1,7 @@
 """`python -m studio.explore ship-bank [--corpus DIR] [--out FILE]`: write the JEAN code bank
 that lets the Interpolation and t-SNE tabs run without a corpus (assets/jean_bank.npz).
+`python -m studio.explore ship-maps`: the t-SNE tab's default maps of that bank (assets/tsne/),
+so a fresh machine opens the tab with a map drawn.
 `python -m studio.explore scores [--points N]`: the t-SNE tab's cluster scores of every code
 (5-NN accuracy with folds by clip, chance, silhouette) against emotion, identity and sentence."""
 
@@ -11,8 +13,11 @@ from pathlib import Path
 
 from studio.errors import StudioError
 from studio.explore.scores import label_scores
-from studio.papers.jean.codes import CODE_NAMES, SHIPPED_BANK, corpus_bank, ship_bank
+from studio.eval.tsne import SHIPPED_DIR, write_map
+from studio.papers.jean.codes import CODE_NAMES, SHIPPED_BANK, corpus_bank, ship_bank, shipped_bank
 from studio.paths import default_corpus
+
+TAB_POINTS, TAB_PERPLEXITY = 2000, 30.0  # the t-SNE tab's defaults
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ship = sub.add_parser("ship-bank", help="codes of 5,000 held-out frames for the tabs")
     ship.add_argument("--corpus", default=str(default_corpus()))
     ship.add_argument("--out", default=str(SHIPPED_BANK))
+    sub.add_parser("ship-maps", help="the t-SNE tab's default maps of the shipped bank")
     table = sub.add_parser("scores", help="cluster scores of the codes of held-out frames")
     table.add_argument("--corpus", default=str(default_corpus()))
     table.add_argument("--points", type=int, default=2000, help="frames sampled (≤ 5,000)")
@@ -29,12 +35,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "scores":
             print_scores(corpus_bank(args.corpus, max_points=args.points))
             return 0
+        if args.command == "ship-maps":
+            for path in ship_maps():
+                print(f"wrote {path}")
+            return 0
         out = ship_bank(args.corpus, Path(args.out))
     except StudioError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
     return 0
+
+
+def ship_maps(points: int = TAB_POINTS, perplexity: float = TAB_PERPLEXITY) -> list[Path]:
+    """Each code's map of the shipped bank at the tab's defaults, into assets/tsne/ (the file
+    name is the map's content key, so `embed` finds it for exactly these codes)."""
+    bank = shipped_bank(points)
+    if bank is None:
+        raise StudioError("No shipped bank for this checkpoint: python -m studio.explore ship-bank")
+    return [write_map(bank.codes[code], perplexity, SHIPPED_DIR) for code in CODE_NAMES]
 
 
 def print_scores(bank) -> None:

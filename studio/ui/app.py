@@ -50,7 +50,9 @@ def build_app(specs: tuple[PaperSpec, ...] = registry.SPECS, checkpoints=None) -
                         handle = builder.build(ctx) or {}
                     ctx.handles[tab_id] = handle
                     if "on_select" in handle:  # e.g. draw a face when the tab opens
-                        tab.select(**handle["on_select"])
+                        opened = tab.select(**handle["on_select"])
+                        if "after_select" in handle:
+                            opened.then(**handle["after_select"])
             with gr.Tab("Benchmarks", id="benchmarks"):
                 build_benchmarks_tab()
     app.queue(default_concurrency_limit=2, max_size=32)

@@ -9,7 +9,8 @@ import numpy as np
 
 from studio.errors import StudioError
 from studio.eval.novelty import novelty, summarise
-from studio.eval.tsne import describe_point, embed, scatter_figure
+from studio.eval.tsne import describe_point, scatter_figure
+from studio.explore.maps import bank_map
 from studio.explore.scores import label_scores, point_frame
 from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
@@ -97,8 +98,9 @@ def build_tsne_tab(
     """Lay out the tab; `interpolation` = the pickers `build_interpolation_tab` returned,
     `tabs` = the app's tabs (sending a point opens the interpolation tab)."""
     gr.Markdown(
-        "JEAN's per-frame codes of the **held-out SynthTalk identities** (and your emotion "
-        "source, as diamonds) on a t-SNE map (PCA to 30 dims first; cached by content). "
+        "JEAN's per-frame codes of the **held-out SynthTalk identities** on a t-SNE map (PCA "
+        "to 30 dims; computed once and cached), and your emotion source's frames as diamonds, "
+        "*placed into* that map (openTSNE's transform) without moving it. "
         "Expression codes should cluster by emotion, lip codes should not. Click a point "
         "(or type its #) to see its frame and send it to the interpolation tab."
     )
@@ -129,8 +131,6 @@ def build_tsne_tab(
 
     @user_errors
     def compute(code, colour, perplexity, n_points, user, sources):
-        import time
-
         bank = _bank(sources, user, n_points, code)
         left_out = ""
         if user and not np.isfinite(bank.codes[code]).all():  # a clip without sound
@@ -142,22 +142,25 @@ def build_tsne_tab(
         elif "novelty" in bank.labels:
             mine = bank.labels["novelty"][bank.labels["source"] == "user"]
             left_out = "\n\n" + summarise(mine, what=f"Your emotion source's {code} codes")
-        t0 = time.time()
-        xy = embed(bank.codes[code], perplexity=float(perplexity))
-        seconds = time.time() - t0
-        fig = scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
+        drawn = bank_map(bank, code, float(perplexity))
+        fig = scatter_figure(drawn.xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
         table = _scores_markdown(bank, code)
-        drawn = {
+        drawn_from = {
             "n_points": int(n_points),
             "user": _user_name(sources) if user else None,
             "code": code,
             "perplexity": float(perplexity),
         }
-        note = (
-            f"{table}\n\nt-SNE: {seconds:.1f} s (cached after the first time). Codes from "
-            f"{bank_source(bank)}.{left_out}"
+        placed = (
+            f"; your {drawn.placed} frame(s) placed into it in {drawn.place_seconds:.1f} s"
+            if drawn.placed
+            else ""
         )
-        return fig, note, drawn, None  # a new map: no point is chosen on it yet
+        note = (
+            f"{table}\n\nt-SNE of the SynthTalk frames: {drawn.fit_seconds:.1f} s (cached after "
+            f"the first time){placed}. Codes from {bank_source(bank)}.{left_out}"
+        )
+        return fig, note, drawn_from, None  # a new map: no point is chosen on it yet
 
     @user_errors
     def recolour(colour, shown, n_points, user, sources):
@@ -166,7 +169,7 @@ def build_tsne_tab(
             return gr.update()
         bank = _map_bank(shown, n_points, user, sources)
         code = shown["code"]
-        xy = embed(bank.codes[code], perplexity=shown["perplexity"])
+        xy = bank_map(bank, code, shown["perplexity"]).xy
         return scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
 
     @user_errors
@@ -193,6 +196,11 @@ def build_tsne_tab(
     inputs = [code, colour, perplexity, n_points, user, state]
     outputs = [plot, score, shown, chosen]
     run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
+
+    def first_map(*args):
+        """When the tab opens without a map: draw one (the bank's map is cached or shipped)."""
+        *values, drawn = args
+        return compute(*values) if drawn is None else gr.skip()
     where = [point, shown, n_points, user, state]
     # no need to press "Compute map" again to see the drawn map in other colours
     colour.change(recolour, inputs=[colour, *where[1:]], outputs=plot).then(None, js=CLICK_JS)
@@ -209,3 +217,8 @@ def build_tsne_tab(
                     *([tabs] if tabs is not None else []),
                 ],
             ).success(**interpolation["render"])
+    # the map's click hook is attached once the map is drawn, as after "Compute map"
+    return {
+        "on_select": dict(fn=first_map, inputs=[*inputs, shown], outputs=outputs),
+        "after_select": dict(fn=None, js=CLICK_JS),
+    }

@@ -35,6 +35,39 @@ def test_tsne_separates_blobs_and_caches_by_content(tmp_path):
     assert len(list(tmp_path.glob("*.npy"))) == 2
 
 
+def test_new_codes_are_placed_into_the_map_without_moving_it(tmp_path, monkeypatch):
+    """openTSNE's transform: frames of a cluster held out of the fit land beside their
+    cluster, and the bank's own points keep the coordinates of the bank-only map."""
+    import studio.eval.tsne as tsne
+    from studio.data.code_bank import CodeBank
+    from studio.explore.maps import bank_map
+
+    monkeypatch.setattr(tsne, "CACHE_DIR", tmp_path)
+    x, y = _blobs(180)
+    new = np.r_[x[y == 2][:5], x[y == 0][:5]] + 0.1
+    n, m = len(x), len(new)
+    labels = {
+        "source": np.array(["SynthTalk"] * n + ["user"] * m),
+        "frame": np.arange(n + m),
+    }
+    bank = CodeBank({"expression": np.r_[x, new].astype(np.float32)}, labels)
+    drawn = bank_map(bank, "expression", perplexity=20)
+    np.testing.assert_array_equal(drawn.xy[:n], embed(x, perplexity=20))  # the map stands
+    assert drawn.placed == m
+    for k, cluster in enumerate([2] * 5 + [0] * 5):
+        d = np.linalg.norm(drawn.xy[:n] - drawn.xy[n + k], axis=1)
+        assert (y[np.argsort(d)[:5]] == cluster).all()
+
+
+def test_tsne_backends_both_separate_blobs():
+    x, y = _blobs()
+    for backend in ("sklearn", "opentsne"):
+        xy = embed(x, perplexity=20, cache=False, backend=backend)
+        assert scores(xy, y)["knn_accuracy"] > 0.95
+    with pytest.raises(StudioError, match="backend"):
+        embed(x, cache=False, backend="umap")
+
+
 def test_tsne_refuses_too_few_points():
     with pytest.raises(StudioError):
         embed(np.zeros((3, 8)), cache=False)
@@ -242,3 +275,19 @@ def test_a_corpus_that_lacks_emotions_does_not_replace_the_shipped_bank(monkeypa
     assert angry.shape == (64,) and np.isfinite(angry).all()
     with pytest.raises(StudioError, match="tiny.*lacks held-out clips of angry"):
         corpus_bank(max_points=300, model=object())  # no shipped bank for another model
+
+
+def test_the_shipped_maps_belong_to_the_shipped_bank():
+    """`python -m studio.explore ship-maps` wrote the tab's default maps of the shipped bank:
+    a fresh machine (no corpus, no cache) opens the t-SNE tab with a map, not a 5-s fit."""
+    from studio.eval.tsne import BACKEND, SHIPPED_DIR, map_path
+    from studio.explore.__main__ import TAB_PERPLEXITY, TAB_POINTS
+    from studio.papers.jean.codes import CODE_NAMES, shipped_bank
+
+    bank = shipped_bank(TAB_POINTS)
+    if bank is None:
+        pytest.skip("no shipped bank for this checkpoint")
+    for code in CODE_NAMES:
+        path = map_path(bank.codes[code], TAB_PERPLEXITY, 0, BACKEND, SHIPPED_DIR)
+        assert path.exists(), f"stale t-SNE maps: python -m studio.explore ship-maps ({code})"
+        assert np.load(path).shape == (TAB_POINTS, 2)

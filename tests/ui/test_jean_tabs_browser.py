@@ -65,6 +65,19 @@ def test_interpolation_slider_rerenders_and_exports(page):
     page.screenshot(path=str(SCREENSHOTS / "jean_interpolation.png"), full_page=True)
 
 
+def test_the_tsne_map_is_drawn_when_the_tab_opens(page):
+    page.get_by_role("tab", name="t-SNE explorer").click()
+    page.wait_for_function(  # no "Compute map" pressed
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length >= 8; }",
+    )
+    page.wait_for_selector("#tsne-scores >> text=Codes from")
+    page.wait_for_function(  # and its points can be clicked
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p._jeanClick; }"
+    )
+
+
 def test_tsne_map_scores_point_and_send_to_interpolation(page):
     page.get_by_role("tab", name="t-SNE explorer").click()
     _set_slider(page, "tsne-points", 1000)

@@ -7,10 +7,16 @@ recognise each training clip (its MSE falls while held-out people get worse) ins
 the style off the reference; with hundreds of people, the reference is the only way to know how
 this person moves. The people are drawn from another seed of the same world (corpus seed
 `SEED`), so none of them is a default-corpus held-out person, on whom the bench measures.
+
+Where their heads rest is spread `REST_SPREAD` × wider than the world's own (yaw sd 5° → 10°,
+pitch 3° → 6°), as the issue allows ("widen the range of styles"): from a narrow world Φ learns
+to pull every person's rest towards the average, since a SynthTalk person's clips vary around
+their rest almost as much as people differ (docs/RHYTHMIC.md, "Where style is lost").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -28,10 +34,13 @@ from studio.synth.sentences import TRAIN_SENTENCES
 SEED = 7  # the world's seed for these people (the default corpus uses 0)
 PEOPLE = 320
 CLIPS_PER_PERSON = 6
-VERSION = 1
+REST_SPREAD = 3.0  # × the world's spread of resting yaw / pitch
+VERSION = 2
 
 
-def entries(people: int = PEOPLE, clips: int = CLIPS_PER_PERSON) -> list[dict]:
+def entries(
+    people: int = PEOPLE, clips: int = CLIPS_PER_PERSON, rest_spread: float = REST_SPREAD
+) -> list[dict]:
     """One manifest-like entry per clip: who says which sentence in which emotion."""
     conditions = emotion_conditions()
     out = []
@@ -47,6 +56,7 @@ def entries(people: int = PEOPLE, clips: int = CLIPS_PER_PERSON) -> list[dict]:
                     "emotion": emotion,
                     "intensity": int(intensity),
                     "seed": int(rng.integers(2**31)),
+                    "rest_spread": rest_spread,
                 }
             )
     return out
@@ -55,12 +65,18 @@ def entries(people: int = PEOPLE, clips: int = CLIPS_PER_PERSON) -> list[dict]:
 def clip_arrays(entry: dict) -> dict[str, np.ndarray]:
     """pose6 (T, 6) and mel windows (T, 16, 80) float16 of one performance."""
     person = sample_identity(entry["identity_id"], corpus_seed=SEED)
+    style = person.motion
+    style = dataclasses.replace(
+        style,
+        yaw_bias_deg=style.yaw_bias_deg * entry["rest_spread"],
+        pitch_bias_deg=style.pitch_bias_deg * entry["rest_spread"],
+    )
     perf = perform(
         TRAIN_SENTENCES[entry["sentence"]],
         entry["emotion"],
         entry["intensity"],
         person.voice,
-        person.motion,
+        style,
         np.random.default_rng(entry["seed"]),
     )
     return {
@@ -72,13 +88,16 @@ def clip_arrays(entry: dict) -> dict[str, np.ndarray]:
 def load_motion_set(
     people: int = PEOPLE,
     clips: int = CLIPS_PER_PERSON,
+    rest_spread: float = REST_SPREAD,
     workers: int = 2,
     progress: bool = True,
     cache_dir: str | Path | None = None,
 ) -> ClipFrames:
     """The set, generated once (in `workers` processes) and cached."""
-    todo = entries(people, clips)
-    key = cache_key(seed=SEED, people=people, clips=clips, version=VERSION)
+    todo = entries(people, clips, rest_spread)
+    key = cache_key(
+        seed=SEED, people=people, clips=clips, rest_spread=rest_spread, version=VERSION
+    )
     path = Path(cache_dir or CACHE / "rhythmic") / f"motion_set_{key}.npz"
     if not path.exists() and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
