@@ -12,11 +12,11 @@ Run from the repository root: `PYTHONPATH=. python docs/experiments/rhythmic_sty
 
 import numpy as np
 
-from studio.paths import default_corpus
 from studio.papers.rhythmic.bench import predict_all, references, style_accuracy
 from studio.papers.rhythmic.data import load_data, split
 from studio.papers.rhythmic.model import load
 from studio.papers.rhythmic.motion_set import load_motion_set
+from studio.paths import default_corpus
 
 YAW, PITCH = 0, 1
 

@@ -152,5 +152,8 @@ def run(quick: bool = False, corpus=None) -> dict:
 
 
 SUITE = Suite(
-    "ui-latency", run, "browser waits: the Novel-view and interpolation sliders to their frames", BARS
+    "ui-latency",
+    run,
+    "browser waits: the Novel-view and interpolation sliders to their frames",
+    BARS,
 )

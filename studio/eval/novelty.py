@@ -70,9 +70,7 @@ def _neighbour_distance(
     return nearest.mean(1)
 
 
-def novelty(
-    bank: np.ndarray, bank_clips: np.ndarray, queries: np.ndarray, k: int = 5
-) -> Novelty:
+def novelty(bank: np.ndarray, bank_clips: np.ndarray, queries: np.ndarray, k: int = 5) -> Novelty:
     """Score `queries` (M, D) against `bank` (N, D) whose rows belong to clips `bank_clips`
     (N,). Rows with non-finite values are refused (e.g. audio codes of a soundless clip)."""
     bank, queries = np.asarray(bank, np.float32), np.asarray(queries, np.float32)

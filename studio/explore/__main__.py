@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from studio.errors import StudioError
-from studio.explore.scores import label_scores
 from studio.eval.tsne import SHIPPED_DIR, write_map
+from studio.explore.scores import label_scores
 from studio.papers.jean.codes import CODE_NAMES, SHIPPED_BANK, corpus_bank, ship_bank, shipped_bank
 from studio.paths import default_corpus
 

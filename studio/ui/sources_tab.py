@@ -208,7 +208,9 @@ def build_sources_tab(state: gr.State) -> None:
     ):
         component.upload(
             user_errors(
-                lambda p, s, _label=label, progress=gr.Progress(): load_face(p, s, _label, progress),
+                lambda p, s, _label=label, progress=gr.Progress(): load_face(
+                    p, s, _label, progress
+                ),
                 on_error=_reject_upload,
             ),
             [component, state],

@@ -201,6 +201,7 @@ def build_tsne_tab(
         """When the tab opens without a map: draw one (the bank's map is cached or shipped)."""
         *values, drawn = args
         return compute(*values) if drawn is None else gr.skip()
+
     where = [point, shown, n_points, user, state]
     # no need to press "Compute map" again to see the drawn map in other colours
     colour.change(recolour, inputs=[colour, *where[1:]], outputs=plot).then(None, js=CLICK_JS)

@@ -87,7 +87,10 @@ def test_a_failed_speak_keeps_the_audio_it_had(page):
     page.locator("#speak-button").click()
     page.wait_for_selector("text=The text is empty")
     _no_error_badges(page)
-    assert page.locator("#driving-audio audio, #driving-audio [data-testid=waveform-controls]").count() >= 1
+    assert (
+        page.locator("#driving-audio audio, #driving-audio [data-testid=waveform-controls]").count()
+        >= 1
+    )
     _plot_has_data(page, "audio-plot")
 
 

@@ -26,7 +26,7 @@ DEVIATIONS = [
         "than in the SynthTalk world (yaw sd 15° instead of 5°, pitch 9° instead of 3°); "
         "amplitude, tempo, nods and drift are the world's",
         "why": "the issue allows widening the world's styles; measured on held-out people "
-        "(docs/RHYTHMIC.md, 'Where style is lost'): trained on the world's own spread, Φ pulls "
+        "(docs/RHYTHMIC.md, 'Where style was lost'): trained on the world's own spread, Φ pulls "
         "each rest towards the average (slope 0.76) and matches its own person's style in "
         "76% of clips; at 2× 81%, at 3× 86% (three reference draws: 0.86 / 0.82 / 0.83)",
     },

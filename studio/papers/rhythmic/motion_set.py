@@ -11,7 +11,7 @@ this person moves. The people are drawn from another seed of the same world (cor
 Where their heads rest is spread `REST_SPREAD` × wider than the world's own (yaw sd 5° → 10°,
 pitch 3° → 6°), as the issue allows ("widen the range of styles"): from a narrow world Φ learns
 to pull every person's rest towards the average, since a SynthTalk person's clips vary around
-their rest almost as much as people differ (docs/RHYTHMIC.md, "Where style is lost").
+their rest almost as much as people differ (docs/RHYTHMIC.md, "Where style was lost").
 """
 
 from __future__ import annotations
@@ -95,9 +95,7 @@ def load_motion_set(
 ) -> ClipFrames:
     """The set, generated once (in `workers` processes) and cached."""
     todo = entries(people, clips, rest_spread)
-    key = cache_key(
-        seed=SEED, people=people, clips=clips, rest_spread=rest_spread, version=VERSION
-    )
+    key = cache_key(seed=SEED, people=people, clips=clips, rest_spread=rest_spread, version=VERSION)
     path = Path(cache_dir or CACHE / "rhythmic") / f"motion_set_{key}.npz"
     if not path.exists() and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
