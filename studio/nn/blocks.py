@@ -98,8 +98,17 @@ def centre(x: torch.Tensor, size: int) -> torch.Tensor:
     return x[:, :, top : top + size, left : left + size]
 
 
+CONSTANT_STD = 1e-5  # a fitted std at or below this: the channel never moved in training
+
+
 class Standardise(nn.Module):
-    """x → (x − mean) / std with statistics fitted on training data (saved as buffers)."""
+    """x → (x − mean) / std with statistics fitted on training data (saved as buffers).
+
+    A channel that never moved in training (its std is the 1e-6 floor) maps to 0, whatever
+    the input: the network learnt nothing from it. Without this, a tracked face's small value
+    in a channel the training data never used (SynthTalk's rig never moves eyeLookUp, jawLeft,
+    cheekPuff, ...) is divided by 1e-6 and swamps every other feature. Training inputs are
+    unchanged (their constant channels gave 0 already)."""
 
     def __init__(self, dim: int):
         super().__init__()
@@ -112,7 +121,8 @@ class Standardise(nn.Module):
         self.std.copy_(torch.as_tensor(x.std(0) + 1e-6, dtype=torch.float32))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return (x - self.mean) / self.std
+        z = (x - self.mean) / self.std
+        return torch.where(self.std > CONSTANT_STD, z, torch.zeros_like(z))
 
     def inverse(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.std + self.mean

@@ -34,7 +34,7 @@ def renderer(identity_id: int, size: int = 128, corpus_seed: int = 0):
     return HeadRenderer(sample_identity(int(identity_id), corpus_seed).look, size)
 
 
-def _camera(size: int):
+def portrait_camera(size: int):
     return Camera(size=size, distance_cm=48.0)
 
 
@@ -104,7 +104,7 @@ class Interpolator:
         self.lip = np.zeros_like(self.a) if lip is None else np.asarray(lip, np.float32)
         self.size = size
         self.renderer = renderer(int(identity_id), size)
-        self.camera = _camera(size)
+        self.camera = portrait_camera(size)
 
     def blendshapes(self, alpha: float) -> np.ndarray:
         """(52,) decoded blendshapes at α."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from studio.nn.spec import Model, PaperSpec, Suite
-from studio.papers.jean import bench, bench_audio, bench_per_identity, cli
+from studio.papers.jean import bench, bench_audio, bench_per_identity, bench_tracked, cli
 
 JEAN = "JEAN"  # its tables in assets/paper_tables.json
 
@@ -50,6 +50,13 @@ SPEC = PaperSpec(
             bench_audio.run_negatives,
             "the audio encoder trained with negatives from the anchor's own clip",
             papers=(JEAN,),
+        ),
+        Suite(
+            "jean-tracked",
+            bench_tracked.run,
+            "codes of the tracker's read of held-out clips (what a user's clip gives)",
+            bench_tracked.BARS,
+            (JEAN,),
         ),
     ),
     tabs=("interpolation", "tsne"),

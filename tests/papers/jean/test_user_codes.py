@@ -1,0 +1,30 @@
+"""JEAN's codes of a user's face (MediaPipe's read of a real photo, not the rig's GT)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.face.records import BLENDSHAPE_NAMES
+from studio.papers.jean.codes import face_source_codes
+from studio.sources import load_face_source
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_a_tracked_smile_decodes_to_a_smile_not_a_grimace():
+    """The example portrait smiles. Before channels that never moved in training were held
+    at their training value, its code had a norm of ≈ 30,900 (the bank's ≈ 22) and decoded to
+    22 of 51 blendshapes at ≥ 0.99."""
+    if not (ROOT / "checkpoints" / "jean.safetensors").exists():
+        pytest.skip("no JEAN checkpoint")
+    from studio.papers.jean.model import load
+
+    model = load()
+    photo = load_face_source(ROOT / "assets" / "portrait.jpg", role="emotion source")
+    codes = face_source_codes(model, photo.track)
+    assert np.linalg.norm(codes["expression"][0]) < 60
+    decoded = model.decode_blendshapes(codes["lip"], codes["expression"])[0]
+    assert (decoded[1:] >= 0.99).sum() == 0
+    top = [BLENDSHAPE_NAMES[i] for i in np.argsort(decoded)[::-1][:2]]
+    assert set(top) == {"mouthSmileLeft", "mouthSmileRight"}
