@@ -42,5 +42,6 @@ def spec_of_tab(tab: str, specs: tuple[PaperSpec, ...] = SPECS) -> PaperSpec:
 
 
 def missing_checkpoints(spec: PaperSpec, directory=None) -> list[Model]:
-    """The models of `spec` whose checkpoint is not on disk (their tabs are not shown)."""
-    return [m for m in spec.models if not checkpoint_exists(m.name, directory)]
+    """The required models of `spec` whose checkpoint is not on disk (their tabs are not
+    shown)."""
+    return [m for m in spec.models if m.required and not checkpoint_exists(m.name, directory)]

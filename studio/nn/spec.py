@@ -48,6 +48,7 @@ class Model:
     about: str
     train: Callable[[argparse.Namespace, list[str]], dict]
     options: Callable[[argparse.ArgumentParser], None] | None = None
+    required: bool = True  # False: the paper's tabs work without it (they use it when present)
 
     @property
     def command(self) -> str:

@@ -18,25 +18,22 @@ import time
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from studio.errors import StudioError
 from studio.eval.novelty import novelty
 from studio.evaluators.emotion_classifier.model import classify_frames
 from studio.evaluators.emotion_classifier.model import load as load_emotion
-from studio.face.tracker import track_frames
 from studio.nn.spec import Bar
-from studio.papers.jean.data import features_key, load_data
+from studio.papers.jean.data import load_data
 from studio.papers.jean.data import split as split_data
 from studio.papers.jean.interpolation import portrait_camera, renderer
 from studio.papers.jean.metrics import emotion_mask, knn_accuracy, silhouette
-from studio.papers.jean.model import expression_features, landmark_features, load
-from studio.paths import CACHE, cache_key, default_corpus
-from studio.synth.corpus import load_clip
+from studio.papers.jean.model import load
+from studio.papers.jean.tracked import load_tracked, tracked_features
+from studio.paths import default_corpus
 from studio.synth.emotions import EMOTIONS
 
 log = logging.getLogger(__name__)
-TRACKER_VERSION = 1  # part of the cache key: bump when the tracker's output changes
 
 BARS = (
     Bar("tracked_knn5_emotion", ">=", 0.90, "tracked inputs: 5-NN emotion (int. 2–3)"),
@@ -44,34 +41,6 @@ BARS = (
     Bar("tracked_gt_mutual_nearest_clip", ">=", 0.8, "a clip's tracked and GT codes pair up"),
     Bar("tracked_decoded_emotion_int3", ">=", 0.85, "decoded tracked code, re-rendered, read"),
 )
-
-
-def tracked_features(corpus: Path, test, progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 272) expression features of the tracker's read of every frame of `test` (its
-    frame order) and (N,) whether a face was found; tracked once and cached."""
-    key = cache_key(features=features_key(corpus), split="test", tracker=TRACKER_VERSION)
-    path = CACHE / "jean" / f"tracked_{key}.npz"
-    if path.exists():
-        with np.load(path, allow_pickle=False) as z:
-            return z["features"], z["found"]
-    feats, found = [], []
-    for c in tqdm(test.clips, desc="tracking held-out clips", disable=not progress):
-        clip = load_clip(corpus, c["clip_id"], frames=True)
-        frames = clip.frames[: c["n"]]
-        track = track_frames(iter(frames), fps=25.0)
-        ok = np.asarray(track.found, bool) & np.isfinite(track.blendshapes).all(1)
-        f = np.full((len(frames), 272), np.nan, np.float32)
-        if ok.any():
-            lm = landmark_features(track.landmarks[ok])
-            f[ok] = expression_features(track.blendshapes[ok], lm)
-        feats.append(f)
-        found.append(ok)
-    out = np.concatenate(feats), np.concatenate(found)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp, features=out[0], found=out[1])
-    tmp.replace(path)
-    return out
 
 
 def _clip_means(codes: np.ndarray, ok: np.ndarray, test) -> np.ndarray:
@@ -88,6 +57,16 @@ def mutual_nearest(a: np.ndarray, b: np.ndarray) -> float:
     d = ((a[:, None] - b[None]) ** 2).sum(-1)
     i = np.arange(len(a))
     return float(((d.argmin(1) == i) & (d.argmin(0) == i)).mean())
+
+
+def nearest_in_group(a: np.ndarray, b: np.ndarray, clips: list[dict]) -> float:
+    """Share of rows i whose nearest row of b belongs to a clip of the same person, emotion and
+    intensity as clip i (clips that differ only in their sentence share one expression code by
+    design, so two reads of one clip pair up exactly only 34% of the time: see
+    docs/experiments/jean_clip_pairing_ceiling.py)."""
+    group = [(c["identity_id"], c["emotion"], c["intensity"]) for c in clips]
+    nearest = ((a[:, None] - b[None]) ** 2).sum(-1).argmin(1)
+    return float(np.mean([group[j] == group[i] for i, j in enumerate(nearest)]))
 
 
 def decoded_emotion(model, tracked_means: np.ndarray, test, lip: np.ndarray) -> float:
@@ -109,7 +88,7 @@ def decoded_emotion(model, tracked_means: np.ndarray, test, lip: np.ndarray) -> 
     return float(np.mean(hits))
 
 
-def run(quick: bool = False, corpus: Path | None = None) -> dict:
+def run(quick: bool = False, corpus: Path | None = None, tracked_encoder=None) -> dict:
     corpus = Path(corpus or default_corpus())
     t0 = time.time()
     model = load()
@@ -118,31 +97,61 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
     feats, ok = tracked_features(corpus, test)
     tracking_seconds = time.time() - t0
     lip_gt, expr_gt = model.expression_codes(test.features)
-    _, expr_tr = model.expression_codes(np.nan_to_num(feats))
     _, expr_ref = model.expression_codes(train.features)
+    m: dict = {"tracked_found_share": float(ok.mean())}
+    encoders = {"tracked": model.expression_codes}  # the GT-trained encoder on tracked inputs
+    adapter = load_tracked() if tracked_encoder is None else tracked_encoder
+    if adapter is not None:  # the tracked-input encoder: the bars; the GT-only one: ablation
+        encoders = {"tracked": adapter.expression_codes, "gt_only_encoder": model.expression_codes}
+    for name, encode in encoders.items():
+        expr_tr = per_clip(encode, np.nan_to_num(feats), test.clips)
+        m.update(_scores(name, model, expr_tr, expr_gt, expr_ref, lip_gt, ok, train, test, quick))
+    m.update(_gt_scores(model, expr_gt, expr_ref, lip_gt, train, test))
+    m["tracking_and_eval_seconds"] = round(time.time() - t0, 1)
+    m["tracking_seconds"] = round(tracking_seconds, 1)
+    return m
+
+
+def per_clip(encode, feats: np.ndarray, clips: list[dict]) -> np.ndarray:
+    """Expression codes of each clip on its own (windows never cross into another clip)."""
+    return np.concatenate([encode(feats[c["start"] : c["start"] + c["n"]])[1] for c in clips])
+
+
+def _scores(name, model, expr_tr, expr_gt, expr_ref, lip_gt, ok, train, test, quick) -> dict:
     q = np.flatnonzero(emotion_mask(test) & ok)
     ref = np.flatnonzero(emotion_mask(train))
     ref = np.random.default_rng(0).choice(ref, min(20000, len(ref)), replace=False)
     emo_tr, emo_te = train.column("emotion"), test.column("emotion")
-    m: dict = {
-        "tracked_found_share": float(ok.mean()),
-        "tracked_knn5_emotion": knn_accuracy(expr_ref[ref], emo_tr[ref], expr_tr[q], emo_te[q]),
-        "tracked_silhouette_emotion": silhouette(expr_tr[q], emo_te[q]),
-        "gt_knn5_emotion": knn_accuracy(expr_ref[ref], emo_tr[ref], expr_gt[q], emo_te[q]),
-        "gt_silhouette_emotion": silhouette(expr_gt[q], emo_te[q]),
+    m = {
+        f"{name}_knn5_emotion": knn_accuracy(expr_ref[ref], emo_tr[ref], expr_tr[q], emo_te[q]),
+        f"{name}_silhouette_emotion": silhouette(expr_tr[q], emo_te[q]),
     }
     means_tr, means_gt = _clip_means(expr_tr, ok, test), _clip_means(expr_gt, ok, test)
-    m["tracked_gt_mutual_nearest_clip"] = mutual_nearest(means_tr, means_gt)
+    m[f"{name}_gt_mutual_nearest_clip"] = mutual_nearest(means_tr, means_gt)
+    m[f"{name}_nearest_gt_clip_same_group"] = nearest_in_group(means_tr, means_gt, test.clips)
     lip = rest_lip_code_of(lip_gt, test)
-    m["tracked_decoded_emotion_int3"] = decoded_emotion(model, means_tr, test, lip)
-    m["gt_decoded_emotion_int3"] = decoded_emotion(model, means_gt, test, lip)
+    m[f"{name}_decoded_emotion_int3"] = decoded_emotion(model, means_tr, test, lip)
     clips = np.asarray(train.column("clip_id")).astype(str)[ref]
     scored = novelty(expr_ref[ref], clips, expr_tr[q][:: 10 if not quick else 40])
-    m["tracked_novelty_median_percentile"] = float(np.median(scored.percentile))
-    m["tracked_novelty_share_past_99"] = float(scored.past_warning.mean())
-    m["tracking_and_eval_seconds"] = round(time.time() - t0, 1)
-    m["tracking_seconds"] = round(tracking_seconds, 1)
+    m[f"{name}_novelty_median_percentile"] = float(np.median(scored.percentile))
+    m[f"{name}_novelty_share_past_99"] = float(scored.past_warning.mean())
     return m
+
+
+def _gt_scores(model, expr_gt, expr_ref, lip_gt, train, test) -> dict:
+    """The same measures on the ground-truth inputs (what JEAN was trained on)."""
+    q = np.flatnonzero(emotion_mask(test))
+    ref = np.flatnonzero(emotion_mask(train))
+    ref = np.random.default_rng(0).choice(ref, min(20000, len(ref)), replace=False)
+    emo_tr, emo_te = train.column("emotion"), test.column("emotion")
+    means_gt = _clip_means(expr_gt, np.ones(len(expr_gt), bool), test)
+    return {
+        "gt_knn5_emotion": knn_accuracy(expr_ref[ref], emo_tr[ref], expr_gt[q], emo_te[q]),
+        "gt_silhouette_emotion": silhouette(expr_gt[q], emo_te[q]),
+        "gt_decoded_emotion_int3": decoded_emotion(
+            model, means_gt, test, rest_lip_code_of(lip_gt, test)
+        ),
+    }
 
 
 def rest_lip_code_of(lip_codes: np.ndarray, test) -> np.ndarray:

@@ -17,6 +17,7 @@ from studio.nn.checkpoints import load_card
 from studio.papers.jean.data import features_key, load_data
 from studio.papers.jean.data import split as split_data
 from studio.papers.jean.model import expression_features, landmark_features, load
+from studio.papers.jean.tracked import tracked_encoder_for
 from studio.paths import ASSETS, CACHE, CHECKPOINTS, cache_key, default_corpus, shown
 from studio.speech.features import frame_windows, log_mel
 from studio.synth.emotions import EMOTIONS
@@ -193,7 +194,8 @@ def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:
     idx = np.flatnonzero(ok)
     lm = landmark_features(track.landmarks[idx])
     feats = expression_features(track.blendshapes[idx], lm)
-    lip, expr = model.expression_codes(feats)
+    # the tracker's read, through the encoder distilled for it when it ships (docs/JEAN.md)
+    lip, expr = (tracked_encoder_for(model) or model).expression_codes(feats)
     out = {"expression": expr, "lip": lip, "frame": idx}
     if audio is not None and len(audio) > 0:
         win = frame_windows(log_mel(np.asarray(audio, np.float32)), len(track.found))[idx]

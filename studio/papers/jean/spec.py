@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from studio.nn.spec import Model, PaperSpec, Suite
-from studio.papers.jean import bench, bench_audio, bench_per_identity, bench_tracked, cli
+from studio.papers.jean import (
+    bench,
+    bench_audio,
+    bench_per_identity,
+    bench_tracked,
+    cli,
+    tracked_cli,
+)
 
 JEAN = "JEAN"  # its tables in assets/paper_tables.json
 
@@ -17,6 +24,12 @@ SPEC = PaperSpec(
             "landmark autoencoder, self-supervised audio encoder, expression transformer",
             cli.run,
             cli.add_options,
+        ),
+        Model(
+            "jean_tracked",
+            "JEAN's expression encoder for tracked inputs, distilled into JEAN's code space",
+            tracked_cli.run,
+            required=False,
         ),
     ),
     suites=(
