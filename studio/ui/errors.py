@@ -21,8 +21,9 @@ def user_errors(
     fn: Callable[..., Any] | None = None, *, on_error: Callable[..., Any] | None = None
 ) -> Callable[..., Any]:
     """Wrap an event handler: a `StudioError` becomes one pop-up with its message, and every
-    output keeps what it showed (`gr.skip()`), or gets what `on_error(*args, **kwargs)`
-    returns (e.g. to empty an upload box that holds a rejected file).
+    output keeps what it showed (`gr.skip()`), or gets what `on_error(error, *args, **kwargs)`
+    returns (e.g. to empty an upload box that holds a rejected file, or to leave the message
+    in the tab's status line, where it stays after the pop-up fades).
 
     Why not `raise gr.Error`: Gradio then marks every output of the event with its own red
     "Error" badge, hiding the views that were fine. The handler fails before it returns new
@@ -39,6 +40,6 @@ def user_errors(
         except StudioError as error:
             log.info("user error in %s: %s", fn.__name__, error)
             gr.Warning(str(error), title=ERROR_TITLE)
-            return on_error(*args, **kwargs) if on_error is not None else gr.skip()
+            return on_error(error, *args, **kwargs) if on_error is not None else gr.skip()
 
     return wrapper

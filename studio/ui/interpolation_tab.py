@@ -110,8 +110,8 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     @user_errors
     def render_face(ka, la, ca, kb, lb, cb, ident, sources, alpha):
-        """The slider's fast path: the face alone (its bars follow in a second event, so the
-        browser shows the face without waiting for a 51-bar plot to be built and drawn)."""
+        """The slider's fast path: the face alone (`render_bars` draws the bars when the slider
+        is let go, so the browser shows each face without a 51-bar plot to build and draw)."""
         waiting = _waiting_for_clip_id(ka, ca, kb, cb)
         if waiting:
             return gr.update(), waiting

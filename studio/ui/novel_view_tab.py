@@ -135,7 +135,10 @@ def build_novel_view_tab(state: gr.State) -> dict:
     for control in (follow, emotion):
         control.change(full_view, view_inputs, [image, info])
 
-    @user_errors
+    def orbit_not_made(error, *_args, **_kwargs):
+        return gr.skip(), f"**Not made:** {error}"
+
+    @user_errors(on_error=orbit_not_made)
     def orbit(said_, text_, emotion_, max_yaw_, draft_, sources: Sources | None,
               progress=gr.Progress()):  # fmt: skip
         renderer = shipped_renderer()

@@ -110,7 +110,7 @@ def _photo_box(label: str, elem_id: str) -> gr.Image:
     )
 
 
-def _reject_upload(*_args, **_kwargs):
+def _reject_upload(_error, *_args, **_kwargs):
     """A rejected file leaves its box (the box never shows what is not loaded); the session's
     sources and every view stay as they were."""
     return (*[gr.skip()] * 7, None)

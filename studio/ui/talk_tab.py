@@ -150,7 +150,10 @@ def build_talk_tab(state: gr.State) -> dict:
             debug = gr.Video(label="Debug: render | landmarks")
             plot = gr.Plot(label="Motion", elem_id="talk-plot")
 
-    @user_errors
+    def not_made(error, *_args, **_kwargs):  # the message stays under the video
+        return gr.skip(), f"**Not made:** {error}", gr.skip(), gr.skip()
+
+    @user_errors(on_error=not_made)
     def run(*args, progress=gr.Progress()):
         *choices, sources = args
         request = request_from(*choices, sources)

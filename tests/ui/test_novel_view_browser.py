@@ -69,4 +69,5 @@ def test_empty_text_gets_a_message(page):
     page.get_by_text("Orbit video with sound").click()
     page.locator("#nerf-text textarea").fill("  ")
     page.locator("#nerf-orbit-button").click()
-    page.wait_for_selector("text=Type something to say")
+    # in the orbit's status line, which stays (the pop-up fades after 10 s)
+    page.wait_for_selector("#nerf-orbit-info >> text=Type something to say")

@@ -54,4 +54,4 @@ def test_empty_text_gets_a_message_not_an_error_badge(page):
     page.get_by_role("tab", name="Talk").click()
     page.locator("#talk-text textarea").fill("   ")
     page.locator("#talk-button").click()
-    page.wait_for_selector("text=Type something to say")
+    page.wait_for_selector("#talk-info >> text=Type something to say")
