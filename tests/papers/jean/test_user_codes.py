@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from studio.face.records import BLENDSHAPE_NAMES
-from studio.papers.jean.codes import face_source_codes
+from studio.papers.jean.codes import corpus_bank, face_source_codes
+from studio.papers.jean.interpolation import expression_code_of_label
+from studio.papers.jean.model import load
 from studio.sources import load_face_source
+from studio.synth.emotions import EMOTIONS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -18,12 +21,6 @@ def test_a_tracked_smile_decodes_to_a_smile_not_a_grimace():
     22 of 51 blendshapes at ≥ 0.99 — a grimace."""
     if not (ROOT / "checkpoints" / "jean.safetensors").exists():
         pytest.skip("no JEAN checkpoint")
-    from studio.papers.jean.model import load
-
-    from studio.papers.jean.codes import corpus_bank
-    from studio.papers.jean.interpolation import expression_code_of_label
-    from studio.synth.emotions import EMOTIONS
-
     model = load()
     photo = load_face_source(ROOT / "assets" / "portrait.jpg", role="emotion source")
     codes = face_source_codes(model, photo.track)  # through the tracked-input encoder if shipped
