@@ -25,6 +25,7 @@ from studio.nn.checkpoints import checkpoint_exists, load_card, load_model
 from studio.papers.jean.data import features_key
 from studio.papers.jean.model import (
     WINDOW,
+    ExpressionTransformer,
     Jean,
     JeanConfig,
     expression_features,
@@ -43,18 +44,13 @@ STEPS, BATCH, LR = 3000, 64, 3e-4  # 600 steps: 5-NN 0.87; 3,000: 0.92 (docs/JEA
 class TrackedEncoder(nn.Module):
     """JEAN's expression encoder path (scaling, input MLP, transformer stack) alone."""
 
+    encode = ExpressionTransformer.encode  # the same path: norm → inp → enc → lip | expression
+
     def __init__(self, config: JeanConfig):
         super().__init__()
-        full = Jean(config).expr
-        self.config = config
+        full = ExpressionTransformer(config)
+        self.c = config
         self.norm, self.inp, self.enc = full.norm, full.inp, full.enc
-
-    def encode(self, feats: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.enc(self.inp(self.norm(feats)))
-        lip, expr = h[..., : self.config.code], h[..., self.config.code :]
-        if self.config.pool_expression:
-            expr = expr.mean(1, keepdim=True).expand_as(expr)
-        return lip, expr
 
     @torch.no_grad()
     def expression_codes(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
