@@ -11,10 +11,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.data.code_bank import CodeBank
+from studio.eval.novelty import novelty
 from studio.eval.tsne import content_key, embed, place
 
-_PLACED: dict[str, np.ndarray] = {}  # placements already made in this process
-_MAX_PLACED = 32
+_MEMO: dict[str, np.ndarray] = {}  # placements and novelty scores made in this process
+_MAX_MEMO = 32
+
+
+def _memo(key: str, make) -> np.ndarray:
+    """make() once per key (the oldest entry goes when the memo is full)."""
+    if key not in _MEMO:
+        if len(_MEMO) >= _MAX_MEMO:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = make()
+    return _MEMO[key]
+
+
+def user_novelty(bank: CodeBank, user_codes: np.ndarray, code: str) -> np.ndarray:
+    """`studio.eval.novelty` percentiles of the user's codes against the bank's `code` codes,
+    scored once per content (the t-SNE tab asks again on every click of a point)."""
+    codes = bank.codes[code]
+    key = content_key(codes, novelty_of=content_key(user_codes))
+    clips = bank.labels["clip_id"]
+    return _memo(key, lambda: novelty(codes, clips, user_codes).percentile)
 
 
 @dataclass
@@ -39,9 +58,5 @@ def bank_map(bank: CodeBank, code: str, perplexity: float = 30.0, seed: int = 0)
     xy[~user] = base
     if user.any():
         key = content_key(codes[~user], new=content_key(codes[user]), p=perplexity, seed=seed)
-        if key not in _PLACED:
-            if len(_PLACED) >= _MAX_PLACED:
-                _PLACED.pop(next(iter(_PLACED)))
-            _PLACED[key] = place(codes[~user], base, codes[user], perplexity, seed)
-        xy[user] = _PLACED[key]
+        xy[user] = _memo(key, lambda: place(codes[~user], base, codes[user], perplexity, seed))
     return BankMap(xy, t1 - t0, time.perf_counter() - t1, int(user.sum()))

@@ -8,9 +8,9 @@ import gradio as gr
 import numpy as np
 
 from studio.errors import StudioError
-from studio.eval.novelty import novelty, summarise
+from studio.eval.novelty import summarise
 from studio.eval.tsne import describe_point, scatter_figure
-from studio.explore.maps import bank_map
+from studio.explore.maps import bank_map, user_novelty
 from studio.explore.scores import label_scores, point_frame
 from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
@@ -58,8 +58,8 @@ def _bank(sources, include_user: bool, n_points: int, code: str | None = None):
         mine = user_bank(load(), sources.emotion)
         joined = bank.concat(mine)
         if code is not None and np.isfinite(mine.codes[code]).all():
-            scored = novelty(bank.codes[code], bank.labels["clip_id"], mine.codes[code])
-            joined.labels["novelty"] = np.r_[np.full(len(bank), np.nan), scored.percentile]
+            scored = user_novelty(bank, mine.codes[code], code)
+            joined.labels["novelty"] = np.r_[np.full(len(bank), np.nan), scored]
         return joined
     return bank
 
