@@ -33,6 +33,7 @@ share of the batch, and only rank 0 logs, saves and validates.
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import logging
 import math
@@ -406,6 +407,12 @@ def train(
     if distributed:
         import torch.distributed as dist
 
+        # Free the DDP wrappers (their reducers sit in reference cycles) while the process group
+        # is alive; left to the interpreter's exit they are torn down after it, which can abort.
+        for s in steppers:
+            s.nets = None
+        nets.clear()
+        gc.collect()
         dist.barrier()
     if ema is not None:
         model.load_state_dict(ema.state_dict())
