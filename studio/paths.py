@@ -2,6 +2,7 @@
 
 `STUDIO_CORPUS` (an environment variable) replaces the default SynthTalk corpus everywhere a
 corpus is not given explicitly: the train and bench CLIs, the explorer and the UI.
+`STUDIO_NERF_FITS` moves the folder of NeRF fits of users' own clips (tests use a temporary one).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ CHECKPOINTS = ROOT / "checkpoints"
 RECORDS = ROOT / "docs" / "benchmarks"  # the latest measured record of each bench suite
 CACHE = ROOT / "cache"  # feature caches, keyed by content (safe to delete)
 RUNS = ROOT / "runs"  # training runs: logs and resumable state
+NERF_FITS = Path(os.environ.get("STUDIO_NERF_FITS") or RUNS / "nerf-clips")  # users' own clips
 DEFAULT_CORPUS_NAME = "synthtalk-default"
 BUILD_DEFAULT_CORPUS = (
     f"python -m studio.synth make --out data/{DEFAULT_CORPUS_NAME} --preset default"

@@ -52,6 +52,11 @@ from safetensors.torch import load_file, save_file
 log = logging.getLogger(__name__)
 
 
+class StopTraining(Exception):
+    """Raised by a `progress` callback to end training at this step: the loop saves its
+    training state first, so that `resume=True` continues from here, then re-raises."""
+
+
 @dataclass
 class TrainConfig:
     steps: int = 1000
@@ -361,7 +366,9 @@ def train(
         (out_dir / "config.json").write_text(json.dumps(record))
     t0 = time.time()
     if start and (out_dir / "log.jsonl").exists():  # keep `seconds` cumulative over resumes
-        rows = read_log(out_dir / "log.jsonl")
+        rows = [r for r in read_log(out_dir / "log.jsonl") if r["step"] <= start]
+        if rank == 0:  # rows logged after the saved state are about to be redone
+            (out_dir / "log.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         t0 -= rows[-1]["seconds"] if rows else 0.0
     model.train()
     for step in range(start, config.steps):
@@ -403,7 +410,11 @@ def train(
             with open(out_dir / "log.jsonl", "a") as f:
                 f.write(json.dumps(row) + "\n")
             if progress is not None:
-                progress(done, row)
+                try:
+                    progress(done, row)
+                except StopTraining:
+                    save_training_state(out_dir, model, optim, done, ema)
+                    raise
     if distributed:
         import torch.distributed as dist
 

@@ -4,6 +4,7 @@ input and never loses what the session already shows."""
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -33,13 +34,27 @@ def user_errors(
     if fn is None:
         return functools.partial(user_errors, on_error=on_error)
 
+    def shown(error: StudioError, *args: Any, **kwargs: Any) -> Any:
+        log.info("user error in %s: %s", fn.__name__, error)
+        gr.Warning(str(error), title=ERROR_TITLE)
+        return on_error(error, *args, **kwargs) if on_error is not None else gr.skip()
+
+    if inspect.isgeneratorfunction(fn):  # a streaming handler (progress previews)
+
+        @functools.wraps(fn)
+        def streaming(*args: Any, **kwargs: Any) -> Any:
+            try:
+                yield from fn(*args, **kwargs)
+            except StudioError as error:
+                yield shown(error, *args, **kwargs)
+
+        return streaming
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except StudioError as error:
-            log.info("user error in %s: %s", fn.__name__, error)
-            gr.Warning(str(error), title=ERROR_TITLE)
-            return on_error(error, *args, **kwargs) if on_error is not None else gr.skip()
+            return shown(error, *args, **kwargs)
 
     return wrapper

@@ -1,11 +1,13 @@
-"""The Novel-view tab: the shipped Talking NeRF of one SynthTalk person, rendered live from any
-camera. Sliders draw a 128² draft while they move and the full 256² frame when they stop (as the
-nerfstudio viewer does); the time scrubber walks the fitted clip; an emotion replaces the clip's
-expression code; an orbit video with sound films the head saying other words."""
+"""The Novel-view tab: a fitted Talking NeRF — the shipped SynthTalk person or a fit of the
+user's own clip — rendered live from any camera. Sliders draw a 128² draft while they move and
+the full 256² frame when they stop (as the nerfstudio viewer does); the time scrubber walks the
+fitted clip; an emotion replaces the clip's expression code; an orbit video with sound films the
+head saying other words; "Fit to my clip" fits the Sources tab's video with a live preview."""
 
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +16,8 @@ import gradio as gr
 import numpy as np
 
 from studio.errors import StudioError
+from studio.media.video import Video
+from studio.papers.nerf.clip import MIN_SECONDS
 from studio.papers.nerf.drive import (
     clip_drive,
     drive,
@@ -21,16 +25,40 @@ from studio.papers.nerf.drive import (
     speech_for,
     write_orbit,
 )
-from studio.papers.nerf.render import Quality, View, shipped_renderer
+from studio.papers.nerf.render import NerfRenderer, Quality, View, shipped_renderer
+from studio.papers.nerf.user_fits import (
+    FITS,
+    MINUTES_PER_STEP,
+    fit_name,
+    fit_user_clip,
+    fitted_folders,
+    renderer_of,
+)
 from studio.sources import Sources
 from studio.ui.errors import user_errors
 
 OWN = "the clip's own"
 SAID = ("typed text", "the Sources tab's driving audio", "the fitted clip's own audio")
 EXAMPLE_TEXT = "Look at me from the side while I talk about the weather."
+SHIPPED = "SynthTalk person 32 (shipped)"
+POLL_S = 1.0  # how often a running fit's preview is looked at
+
+
+def people() -> list[str]:
+    """The shipped person, then the user's fits (newest first)."""
+    return [SHIPPED] + [folder.name for folder in fitted_folders()]
+
+
+def renderer_for(person: str | None) -> NerfRenderer:
+    return shipped_renderer() if person in (None, "", SHIPPED) else renderer_of(FITS / person)
+
+
+def expressions(fitted) -> list[str]:
+    return [OWN] + sorted(set(fitted.emotions) - {OWN})
 
 
 def render_view(
+    person: str,
     frame: int,
     yaw: float,
     pitch: float,
@@ -40,14 +68,14 @@ def render_view(
     draft: bool,
 ) -> tuple[np.ndarray, str]:
     """One frame of the fitted clip from the sliders' camera, and what it cost."""
-    renderer = shipped_renderer()
+    renderer = renderer_for(person)
     fitted = renderer.fitted
     t = int(np.clip(frame, 0, fitted.n_frames - 1))
     view = View(float(yaw), float(pitch), float(distance), fitted.pose6[t] if follow else None)
     expression = fitted.expression_codes[t] if emotion == OWN else fitted.emotion_code(emotion)
     quality = Quality.DRAFT if draft else Quality.FULL
     start = time.perf_counter()
-    image = renderer.render(view, fitted.audio_codes[t], expression, quality)
+    image = renderer.render(view, fitted.audio_codes[t], expression, quality, fitted.plate(t))
     ms = (time.perf_counter() - start) * 1000
     side = quality.value[1]
     if side < 256:  # shown at the full frame's size, so the view does not jump while dragging
@@ -61,6 +89,8 @@ def render_view(
 
 
 def _about(fitted) -> str:
+    if fitted.is_user_clip:
+        return _about_user_fit(fitted)
     card = fitted.card
     train = card["training"]
     data = card["data"]
@@ -78,16 +108,33 @@ def _about(fitted) -> str:
         f"{train['minutes']:.0f} CPU-minutes): a tri-plane dual field (AE-NeRF) conditioned on "
         "JEAN's audio and expression codes renders a 64² feature map that a conv upsampler "
         "turns into the image (Disentangling Head NeRF). The camera orbits the head; "
-        "*head moves as in the clip* adds the frame's own head pose." + measured + " Fitting a "
-        "NeRF to your own clip is not built yet: `python -m studio.nerf fit` fits the SynthTalk "
-        "preset."
+        "*head moves as in the clip* adds the frame's own head pose." + measured + " Fit your "
+        "own clip below, or with `python -m studio.nerf fit my_clip.mp4`."
+    )
+
+
+def _about_user_fit(fitted) -> str:
+    card = fitted.card
+    curve = card["training"]["curve"]
+    psnr = f", held-out face {curve[-1]['psnr256']:.1f} dB PSNR" if curve else ""
+    return (
+        f"Your clip *{card['data']['preset_config']['source']}*: {card['data']['train_frames']} "
+        f"training frames, {card['training']['steps']} steps in {card['training']['minutes']:.1f} "
+        f"CPU-minutes{psnr}. The field draws the **face** (the tracked face oval); hair, neck, "
+        "torso and background are the clip's own frame with the face inpainted, so nothing "
+        "tears at the neck while the head moves as in the clip. Turned far from the clip's "
+        "pose, the face turns but the frame's hair and ears stay where they were."
     )
 
 
 def build_novel_view_tab(state: gr.State) -> dict:
     fitted = shipped_renderer().fitted
-    emotions = [OWN] + sorted(set(fitted.emotions))
-    gr.Markdown(_about(fitted))
+    emotions = expressions(fitted)
+    with gr.Row():
+        person = gr.Dropdown(
+            people(), value=SHIPPED, label="Fitted person", elem_id="nerf-person", scale=1
+        )
+        about = gr.Markdown(_about(fitted), elem_id="nerf-about")
     with gr.Row():
         with gr.Column():
             image = gr.Image(label="Novel view", elem_id="nerf-view", height=320, format="png")
@@ -119,7 +166,28 @@ def build_novel_view_tab(state: gr.State) -> dict:
                 video = gr.Video(label="Orbit (mp4 with sound)", elem_id="nerf-orbit-video")
                 orbit_info = gr.Markdown(elem_id="nerf-orbit-info")
 
-    view_inputs = [frame, yaw, pitch, distance, follow, emotion]
+    with gr.Accordion("Fit to my clip", open=False):
+        gr.Markdown(
+            f"Fits a field to the **identity video loaded in the Sources tab** ({MIN_SECONDS:.0f}"
+            "–60 s, one face talking, with sound): the face is tracked, posed and cropped, and "
+            f"the field learns it (about {MINUTES_PER_STEP * 1000:.0f} CPU-minutes per 1,000 "
+            "steps here). A held-out frame (truth | render) shows how far it has got; a stopped "
+            "fit resumes when you fit the same name again."
+        )
+        with gr.Row():
+            fit_steps = gr.Slider(10, 8000, value=2000, step=10, label="steps",
+                                  elem_id="nerf-fit-steps")  # fmt: skip
+            fit_label = gr.Textbox(label="name of the fit (default: the video's name)",
+                                   elem_id="nerf-fit-name")  # fmt: skip
+        with gr.Row():
+            fit_btn = gr.Button("Fit to my clip", variant="primary", elem_id="nerf-fit-button")
+            stop_btn = gr.Button("Stop", elem_id="nerf-fit-stop")
+        with gr.Row():
+            fit_preview = gr.Image(label="held-out frame: truth | render", height=256,
+                                   elem_id="nerf-fit-preview")  # fmt: skip
+            fit_status = gr.Markdown(elem_id="nerf-fit-status")
+
+    view_inputs = [person, frame, yaw, pitch, distance, follow, emotion]
 
     @user_errors
     def draft_view(*args):
@@ -135,13 +203,28 @@ def build_novel_view_tab(state: gr.State) -> dict:
     for control in (follow, emotion):
         control.change(full_view, view_inputs, [image, info])
 
+    @user_errors
+    def switch_person(person_):
+        f = renderer_for(person_).fitted
+        emotions_ = expressions(f)
+        return (
+            _about(f),
+            gr.update(maximum=f.n_frames - 1, value=0),
+            gr.update(choices=emotions_, value=OWN),
+            gr.update(choices=emotions_[1:] or [OWN], value=(emotions_[1:] or [OWN])[0]),
+        )
+
+    person.change(switch_person, [person], [about, frame, emotion, orbit_emotion]).then(
+        full_view, view_inputs, [image, info]
+    )
+
     def orbit_not_made(error, *_args, **_kwargs):
         return gr.skip(), f"**Not made:** {error}"
 
     @user_errors(on_error=orbit_not_made)
-    def orbit(said_, text_, emotion_, max_yaw_, draft_, sources: Sources | None,
+    def orbit(person_, said_, text_, emotion_, max_yaw_, draft_, sources: Sources | None,
               progress=gr.Progress()):  # fmt: skip
-        renderer = shipped_renderer()
+        renderer = renderer_for(person_)
         f = renderer.fitted
         if said_ == SAID[2]:
             driven = clip_drive(f, 0, 100)
@@ -169,10 +252,85 @@ def build_novel_view_tab(state: gr.State) -> dict:
         )
 
     orbit_btn.click(
-        orbit, [said, text, orbit_emotion, max_yaw, draft_video, state], [video, orbit_info]
+        orbit, [person, said, text, orbit_emotion, max_yaw, draft_video, state],
+        [video, orbit_info],
+    )  # fmt: skip
+
+    def fit_not_made(error, *_args, **_kwargs):
+        return gr.skip(), f"**Not fitted:** {error}", gr.skip()
+
+    @user_errors(on_error=fit_not_made)
+    def fit_clip(steps, label, sources: Sources | None):
+        src = None if sources is None else sources.identity
+        if src is None or src.is_image:
+            raise StudioError(
+                "Load your video as the identity source in the Sources tab first "
+                f"({MIN_SECONDS:.0f}–60 s, one face talking, with sound)"
+            )
+        folder = FITS / fit_name(label or src.name)
+        video = Video(src.frames, src.fps, src.audio, src.name)
+        job = _FitJob(video, folder, int(steps))
+        try:
+            seen = None
+            while job.running(POLL_S):
+                preview = folder / "run" / "preview.png"
+                stamp = preview.stat().st_mtime_ns if preview.exists() else None
+                shown = str(preview) if stamp != seen and stamp is not None else gr.skip()
+                seen = stamp
+                yield shown, job.status, gr.skip()
+            job.result()  # raises the fit's StudioError (a bad clip, Stop) here
+            preview = folder / "run" / "preview.png"
+            yield (
+                str(preview) if preview.exists() else gr.skip(),
+                f"**Fitted** in {job.minutes:.1f} min: *{folder.name}* is now in the "
+                "Fitted-person list.",
+                gr.update(choices=people(), value=folder.name),
+            )
+        finally:
+            job.stop.set()  # Stop, or the page closed: the fit ends at its next log row
+
+    fitting = fit_btn.click(
+        fit_clip, [fit_steps, fit_label, state], [fit_preview, fit_status, person]
     )
+    stop_btn.click(
+        lambda: "**Stopped.** The run is kept: fit the same name again to resume it.",
+        None, fit_status, cancels=[fitting],
+    )  # fmt: skip
     # the first frame when the tab opens
     return {
         "view": image,
         "on_select": dict(fn=full_view, inputs=view_inputs, outputs=[image, info]),
     }
+
+
+class _FitJob:
+    """A fit running in a thread, so that the tab can stream its preview while it learns."""
+
+    def __init__(self, video: Video, folder: Path, steps: int):
+        self.stop = threading.Event()
+        self.status = "starting: tracking the clip"
+        self.minutes = 0.0
+        self._error: BaseException | None = None
+        self._start = time.perf_counter()
+        self._thread = threading.Thread(
+            target=self._run, args=(video, folder, steps), daemon=True, name="nerf-fit"
+        )
+        self._thread.start()
+
+    def _run(self, video: Video, folder: Path, steps: int) -> None:
+        try:
+            fit_user_clip(video, folder, steps, self._say, self.stop.is_set)
+        except BaseException as error:  # handed to the UI thread by result()
+            self._error = error
+        self.minutes = (time.perf_counter() - self._start) / 60
+
+    def _say(self, message: str) -> None:
+        self.status = message
+
+    def running(self, wait_s: float) -> bool:
+        self._thread.join(wait_s)
+        return self._thread.is_alive()
+
+    def result(self) -> None:
+        if self._error is not None:
+            raise self._error

@@ -22,8 +22,10 @@ START_TIMEOUT_S = 300
 
 
 @pytest.fixture(scope="session")
-def studio_url():
-    """Start `python app.py` as a user would and wait until it serves its page."""
+def studio_url(tmp_path_factory):
+    """Start `python app.py` as a user would and wait until it serves its page (NeRF fits of
+    uploaded clips go to a temporary folder, not the repository's runs/)."""
+    os.environ["STUDIO_NERF_FITS"] = str(tmp_path_factory.mktemp("nerf_fits"))
     started = time.monotonic()
     try:
         proc, url = start_studio(START_TIMEOUT_S)

@@ -71,3 +71,46 @@ def test_empty_text_gets_a_message(page):
     page.locator("#nerf-orbit-button").click()
     # in the orbit's status line, which stays (the pop-up fades after 10 s)
     page.wait_for_selector("#nerf-orbit-info >> text=Type something to say")
+
+
+@pytest.fixture(scope="module")
+def talking_clip(tmp_path_factory) -> Path:
+    """A 10.5-s SynthTalk performance with head turns, as an mp4 with sound: a "user's clip"."""
+    from studio.media import audio_from_array, write_video
+    from studio.papers.nerf.preset import PresetConfig, build_preset, load_preset
+
+    folder = tmp_path_factory.mktemp("talking")
+    config = PresetConfig(train_seconds=9.0, held_out_seconds=1.5, ring_every=30, seed=5)
+    preset = load_preset(build_preset(config, folder / "preset"))
+    path = folder / "my talk.mp4"
+    write_video(path, preset["frames"], 25.0, audio_from_array(preset["audio"], 16000))
+    return path
+
+
+def test_fit_to_my_clip_needs_a_video_first(page):
+    page.get_by_role("tab", name="Novel view (NeRF)").click()
+    page.get_by_text("Fit to my clip").first.click()
+    page.locator("#nerf-fit-button").click()
+    page.wait_for_selector("#nerf-fit-status >> text=Load your video as the identity source")
+
+
+def test_fit_to_my_clip_previews_and_adds_the_person(page, talking_clip):
+    page.locator("#identity-video input[type=file]").set_input_files(str(talking_clip))
+    page.wait_for_selector("#sources-status >> text=my talk.mp4")
+    page.get_by_role("tab", name="Novel view (NeRF)").click()
+    page.wait_for_selector("#nerf-info >> text=yaw +0°")
+    page.get_by_text("Fit to my clip").first.click()
+    steps = page.locator("#nerf-fit-steps input[type=number]")
+    steps.fill("20")
+    steps.press("Enter")
+    page.locator("#nerf-fit-name textarea").fill("browser fit")
+    page.locator("#nerf-fit-button").click()
+    page.wait_for_selector("#nerf-fit-status >> text=Fitted")
+    page.wait_for_selector("#nerf-fit-preview img")
+    page.wait_for_selector("#nerf-about >> text=Your clip")
+    page.wait_for_function(
+        "() => (document.querySelector('#nerf-person input') || {}).value === 'browser-fit'"
+    )
+    page.wait_for_selector("#nerf-info >> text=as recorded")  # the view of the new fit
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "novel_view_fit.png"), full_page=True)

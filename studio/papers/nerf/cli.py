@@ -3,6 +3,8 @@ videos; and `python -m studio.train nerf` (fit + measure + ship in one go).
 
     python -m studio.nerf make --out data/nerf-synth            # the one-person preset (≈ 2 min)
     python -m studio.nerf fit data/nerf-synth --out runs/nerf   # resumable; preview.png as it goes
+    python -m studio.nerf fit my_clip.mp4 --steps 2000          # your own clip → runs/nerf-clips/
+    python -m studio.nerf view --checkpoints runs/nerf-clips/my-clip --yaw 20 --out view.png
     python -m studio.nerf ship data/nerf-synth --run runs/nerf  # → checkpoints/nerf.*
     python -m studio.nerf view --yaw 30 --frame 100 --out view.png
     python -m studio.nerf orbit (--text "…" | --audio a.wav) [--emotion happy] --out orbit.mp4
@@ -22,11 +24,13 @@ import torch
 from studio.errors import StudioError
 from studio.media import read_audio
 from studio.papers.nerf.bench import BARS
+from studio.papers.nerf.clip import read_clip
 from studio.papers.nerf.drive import clip_drive, drive, render_orbit, speech_for, write_orbit
 from studio.papers.nerf.export import ship
 from studio.papers.nerf.fit import ABLATIONS, FitOptions, fit
 from studio.papers.nerf.preset import PRESETS, build_preset, load_preset
 from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
+from studio.papers.nerf.user_fits import FITS, fit_name, fit_user_clip
 
 DEFAULT_PRESET = "data/nerf-synth"
 DEFAULT_RUN = "runs/nerf"
@@ -54,8 +58,13 @@ def parser() -> argparse.ArgumentParser:
     make.add_argument("--out", default=DEFAULT_PRESET)
     make.add_argument("--preset", choices=sorted(PRESETS), default="default")
     f = sub.add_parser("fit", help="fit the field to a preset's training frames")
-    f.add_argument("clip", nargs="?", default=DEFAULT_PRESET, help="a preset folder")
-    f.add_argument("--out", default=DEFAULT_RUN)
+    f.add_argument(
+        "clip", nargs="?", default=DEFAULT_PRESET,
+        help="a preset folder, or your own video (10–60 s, one face talking, with sound)",
+    )  # fmt: skip
+    f.add_argument(
+        "--out", help=f"run folder (default {DEFAULT_RUN}; for a video {FITS}/<its name>)"
+    )
     f.add_argument("--steps", type=int, default=FitOptions.steps)
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--ablation", choices=ABLATIONS, default="full")
@@ -91,8 +100,14 @@ def run(args: argparse.Namespace) -> dict:
     if args.command == "make":
         folder = build_preset(PRESETS[args.preset], args.out, _print)
         return json.loads((folder / "preset.json").read_text())
+    if args.command == "fit" and Path(args.clip).is_file():  # a user's video
+        folder = Path(args.out) if args.out else FITS / fit_name(args.clip)
+        fit_user_clip(read_clip(args.clip), folder, args.steps, _print)
+        view = f"python -m studio.nerf view --checkpoints {folder} --yaw 20 --out view.png"
+        return {"fit": str(folder), "preview": str(folder / "run" / "preview.png"), "view": view}
     if args.command == "fit":
         options = FitOptions(steps=args.steps, seed=args.seed, ablation=args.ablation)
+        args.out = args.out or DEFAULT_RUN
         fit(load_preset(args.clip), options, args.out, not args.fresh, _fit_progress(args.steps))
         return {"run": args.out, "preview": str(Path(args.out) / "preview.png")}
     if args.command == "ship":

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.nn.checkpoints import load_card
+from studio.nn.checkpoints import checkpoint_exists, load_card
 from studio.papers.jean.model import expression_features, landmark_features, load
+from studio.papers.jean.tracked import NAME as TRACKED
+from studio.papers.jean.tracked import tracked_encoder_for
 from studio.paths import CACHE, cache_key
 from studio.speech.features import frame_windows, log_mel
 
@@ -37,11 +39,16 @@ def audio_codes(audio: np.ndarray, n_frames: int, model=None) -> np.ndarray:
     return smooth(model.audio_codes(windows), AUDIO_SMOOTH)
 
 
-def expression_codes(blendshapes: np.ndarray, landmarks: np.ndarray, model=None) -> np.ndarray:
-    """(T, 64) smoothed JEAN expression codes from per-frame blendshapes and image landmarks."""
+def expression_codes(
+    blendshapes: np.ndarray, landmarks: np.ndarray, model=None, tracked: bool = False
+) -> np.ndarray:
+    """(T, 64) smoothed JEAN expression codes from per-frame blendshapes and image landmarks;
+    `tracked`: the tracker's read of a real clip, through the encoder distilled for it when it
+    ships (docs/JEAN.md), so that the codes land where JEAN's own codes of such faces lie."""
     model = model or load()
     feats = expression_features(blendshapes, landmark_features(landmarks))
-    _, expr = model.expression_codes(feats)
+    encoder = (tracked_encoder_for(model) or model) if tracked else model
+    _, expr = encoder.expression_codes(feats)
     return smooth(expr, EXPRESSION_SMOOTH)
 
 
@@ -53,6 +60,7 @@ def preset_codes(preset) -> dict[str, np.ndarray]:
         audio=AUDIO_SMOOTH,
         expression=EXPRESSION_SMOOTH,
         jean=_jean_sha(),
+        tracked_encoder=_tracked_sha() if preset.manifest.get("tracked") else "",
     )
     path = CACHE / "nerf" / f"codes-{key}.npz"
     if path.exists():
@@ -62,7 +70,9 @@ def preset_codes(preset) -> dict[str, np.ndarray]:
     n = len(preset["pose6"])
     out = {
         "audio": audio_codes(preset["audio"], n, model),
-        "expression": expression_codes(preset["blendshapes"], preset["landmarks"], model),
+        "expression": expression_codes(
+            preset["blendshapes"], preset["landmarks"], model, preset.manifest.get("tracked", False)
+        ),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **out)
@@ -71,3 +81,7 @@ def preset_codes(preset) -> dict[str, np.ndarray]:
 
 def _jean_sha() -> str:
     return str(load_card("jean").get("sha256", ""))
+
+
+def _tracked_sha() -> str:
+    return str(load_card(TRACKED).get("sha256", "")) if checkpoint_exists(TRACKED) else ""

@@ -14,7 +14,7 @@ from studio.errors import StudioError
 from studio.media import Audio, audio_from_array, is_silent, write_video
 from studio.papers.nerf.conditioning import audio_codes
 from studio.papers.nerf.render import FittedNerf, NerfRenderer, Quality, View
-from studio.speech import FPS, SAMPLE_RATE, n_video_frames_for
+from studio.speech import FPS, SAMPLE_RATE, n_video_frames_for, synthesize
 from studio.synth.emotions import emotion_prosody
 from studio.synth.identity import sample_identity
 from studio.synth.voice import speak
@@ -43,8 +43,12 @@ def speech_for(fitted: FittedNerf, text: str, emotion: str = "neutral") -> Audio
     if len(text) > MAX_TEXT_CHARS:
         raise StudioError(f"The text is {len(text)} characters; keep it under {MAX_TEXT_CHARS}")
     preset = fitted.card["data"]["preset_config"]
-    person = sample_identity(preset["identity_id"], preset["corpus_seed"])
-    speech = speak(text, person.voice, emotion_prosody(emotion, 1 if emotion == "neutral" else 3))
+    if "identity_id" in preset:  # a SynthTalk person: their own voice and the emotion's prosody
+        person = sample_identity(preset["identity_id"], preset["corpus_seed"])
+        prosody = emotion_prosody(emotion, 1 if emotion == "neutral" else 3)
+        speech = speak(text, person.voice, prosody)
+    else:  # a user's clip: eSpeak's default voice (the field follows the audio, not the voice)
+        speech = synthesize(text)
     if len(speech.samples) == 0 or is_silent(speech.samples):
         raise StudioError(f"'{text[:40]}' makes no sound when spoken — type words to say")
     return audio_from_array(speech.samples, SAMPLE_RATE, name="the typed text")
@@ -84,6 +88,15 @@ def orbit_yaws(n: int, max_yaw: float = 35.0, turns: float = 1.0) -> np.ndarray:
     return max_yaw * np.sin(2 * np.pi * turns * t)
 
 
+def ping_pong(t: int, n: int) -> int:
+    """Frame t of a walk forth and back through n frames (AD-NeRF plays its torso and
+    background frames this way when the audio outlasts the clip)."""
+    if n < 2:
+        return 0
+    k = t % (2 * n - 2)
+    return k if k < n else 2 * n - 2 - k
+
+
 def render_orbit(
     renderer: NerfRenderer,
     drive_: Drive,
@@ -94,11 +107,16 @@ def render_orbit(
 ) -> np.ndarray:
     """(T, S, S, 3) frames of the driven head as the camera orbits it (the head held still)."""
     yaws = orbit_yaws(drive_.n_frames, max_yaw)
+    fitted = renderer.fitted
     frames = []
     for t in range(drive_.n_frames):
         view = View(yaw=float(yaws[t]), pitch=pitch)
+        plate = None
+        if fitted.is_user_clip:  # the head as in its plate's frame, over that frame
+            k = ping_pong(t, fitted.n_frames)
+            view.pose6, plate = fitted.pose6[k], fitted.plate(k)
         frames.append(
-            renderer.render(view, drive_.audio_codes[t], drive_.expression_codes[t], quality)
+            renderer.render(view, drive_.audio_codes[t], drive_.expression_codes[t], quality, plate)
         )
         if done is not None:
             done(t + 1, drive_.n_frames)

@@ -16,11 +16,13 @@ import enum
 import functools
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import torch
 
 from studio.errors import StudioError
 from studio.nn.checkpoints import load_checkpoint
+from studio.papers.nerf.clip import read_plates
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
 from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, pixel_directions, rays
 from studio.render.camera import Camera
@@ -59,6 +61,17 @@ class FittedNerf:
     audio: np.ndarray  # (n,) float32
     occupancy: torch.Tensor  # (R, R, R) bool
     emotions: list[str]
+    plates: np.ndarray | None = None  # (T, 256, 256, 3) a user clip's frames, face inpainted
+
+    @property
+    def is_user_clip(self) -> bool:
+        return self.plates is not None
+
+    def plate(self, t: int) -> np.ndarray | None:
+        """The plate a render of frame t is composited over (None: the field's background)."""
+        if self.plates is None:
+            return None
+        return self.plates[int(t) % len(self.plates)]
 
     @property
     def n_frames(self) -> int:
@@ -77,6 +90,7 @@ class FittedNerf:
 
 
 def load_fitted(name: str = NAME, directory=None) -> FittedNerf:
+    """A shipped fit; a user's fit folder (`directory`) also holds its clip's plates."""
     state, card = load_checkpoint(name, directory)
     clip = {k: state.pop(k) for k in CLIP_KEYS}
     nerf = TalkingNerf(NerfConfig(**card["config"]))
@@ -90,6 +104,7 @@ def load_fitted(name: str = NAME, directory=None) -> FittedNerf:
         audio=clip["clip_audio"].numpy().astype(np.float32) / 32767.0,
         occupancy=clip["occupancy"].bool(),
         emotions=list(card["data"]["frame_emotions"]),
+        plates=None if directory is None else read_plates(directory),
     )
 
 
@@ -126,8 +141,10 @@ class NerfRenderer:
         audio_code: np.ndarray,
         expression_code: np.ndarray,
         quality: Quality = Quality.FULL,
+        plate: np.ndarray | None = None,
     ) -> np.ndarray:
-        """One (S, S, 3) uint8 frame; S = 128 for DRAFT, 256 for FULL."""
+        """One (S, S, 3) uint8 frame; S = 128 for DRAFT, 256 for FULL. With a `plate` (a user
+        clip's frame, face inpainted) the field's face is composited over it by its opacity."""
         samples, size = quality.value
         camera = Camera(
             size=size, yaw_deg=view.yaw, pitch_deg=view.pitch, distance_cm=view.distance_cm
@@ -149,15 +166,19 @@ class NerfRenderer:
             self.nerf.config.samples = saved
         g = self.nerf.config.feature_res
         fmap = out["feature"].view(1, g, g, -1).permute(0, 3, 1, 2)
-        rgb = self.nerf.to_image(fmap, size)[0].permute(1, 2, 0).numpy()
-        return (rgb.clip(0, 1) * 255 + 0.5).astype(np.uint8)
+        rgb = self.nerf.to_image(fmap, size)[0].permute(1, 2, 0).numpy().clip(0, 1)
+        if plate is not None:
+            alpha = cv2.resize(out["alpha"].view(g, g).numpy(), (size, size))[..., None]
+            back = cv2.resize(plate, (size, size), interpolation=cv2.INTER_AREA) / 255.0
+            rgb = rgb * alpha + back * (1 - alpha)
+        return (rgb * 255 + 0.5).astype(np.uint8)
 
     def frame(self, t: int, view: View, quality: Quality = Quality.FULL) -> np.ndarray:
         """Frame t of the fitted clip (its codes), seen from `view`."""
         f = self.fitted
         if not 0 <= t < f.n_frames:
             raise StudioError(f"frame {t} is outside the fitted clip (0…{f.n_frames - 1})")
-        return self.render(view, f.audio_codes[t], f.expression_codes[t], quality)
+        return self.render(view, f.audio_codes[t], f.expression_codes[t], quality, f.plate(t))
 
 
 @functools.lru_cache(maxsize=1)
