@@ -37,6 +37,10 @@ class Suite:
     about: str
     bars: tuple[Bar, ...] = ()
     papers: tuple[str, ...] = ()  # papers whose tables share its metrics ("JEAN")
+    # (a paper table's metric, our metric): our numbers join the papers' tables in those columns
+    paper_columns: tuple[tuple[str, str], ...] = ()
+    # (row label, prefix of our metric names): one row per variant (ablation suites)
+    paper_rows: tuple[tuple[str, str], ...] = (("this studio (SynthTalk)", ""),)
 
 
 @dataclass(frozen=True)

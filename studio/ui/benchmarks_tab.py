@@ -6,7 +6,7 @@ import gradio as gr
 import plotly.graph_objects as go
 
 from studio.bench.grouping import FIRST_FAMILIES, family_markdown, group_metrics, plain_markdown
-from studio.bench.papers import load_paper_tables
+from studio.bench.papers import load_paper_tables, with_our_rows
 from studio.bench.records import available_suites, load_record
 from studio.bench.suites import suite_of_record
 
@@ -95,28 +95,56 @@ def bars_figure(suite: str) -> go.Figure | None:
             orientation="h",
             marker_color=colours,
             text=labels,
-            textposition="auto",
+            textposition="outside",  # beside the bar, never squeezed inside a short one
+            textfont=dict(size=12),
+            cliponaxis=False,
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )
     fig.add_vline(x=1.0, line_dash="dash", line_color="gray")
     fig.update_layout(
         title=f"{suite}: measured ÷ bar (≥ 1 meets it; capped at {RATIO_CAP:g}×)",
-        height=max(240, 60 + 32 * len(names)),
+        height=max(240, 60 + 34 * len(names)),
         template="plotly_white",
-        margin=dict(l=260, r=20, t=40, b=40),
-        xaxis=dict(range=[0, RATIO_CAP * 1.02]),
+        margin=dict(l=20, r=20, t=40, b=40),
+        xaxis=dict(range=[0, RATIO_CAP * 1.75], tickvals=[0, 0.5, 1, 1.5, 2, 2.5, 3]),
+        yaxis=dict(automargin=True, tickfont=dict(size=12)),
+        uniformtext=dict(minsize=11, mode="show"),
     )
     return fig
 
 
 def papers_markdown(suite: str) -> str:
+    """The papers' tables that share a metric with this suite's record, with our numbers as
+    bold rows in those columns (the papers' own rows are named after the paper)."""
+    spec = suite_of_record(suite)
+    record = load_record(suite)
+    if spec is None or record is None or not spec.paper_columns:
+        return (
+            "No paper table shares a metric with this suite (its papers measure rendered "
+            "video on real corpora; this suite measures something else)."
+        )
     tables = load_paper_tables()
+    metrics = record["metrics"]
+    columns = dict(spec.paper_columns)
+    rows = [
+        (label, {m: metrics.get(prefix + m) for m in columns.values()})
+        for label, prefix in spec.paper_rows
+    ]
     chunks = []
-    for paper in _suite_papers(suite) or list(tables):
+    for paper in spec.papers:
         for table in tables.get(paper, []):
-            chunks.append(f"**{paper}** — {table['caption']}\n\n{table['markdown']}")
-    return "\n\n".join(chunks) or "No paper tables for this suite."
+            joined = with_our_rows(table["markdown"], columns, rows)
+            if joined is not None:
+                chunks.append(f"**{paper}** — {table['caption']}\n\n{joined}")
+    if not chunks:
+        return "No paper table shares a metric with this suite."
+    note = (
+        "Bold rows: this studio on SynthTalk (`" + record["command"] + "`) — another world, "
+        "other units where a column says so in the suite's record (e.g. LMD), so read them "
+        "for orientation, not as a ranking."
+    )
+    return "\n\n".join([note, *chunks])
 
 
 def build_benchmarks_tab() -> None:

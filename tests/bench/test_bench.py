@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from studio.bench.papers import extract_tables, load_paper_tables
+from studio.bench.papers import extract_tables, load_paper_tables, name_ours, with_our_rows
 from studio.bench.report import markdown, record
 from studio.bench.synthtalk import BARS as SYNTHTALK_BARS
 from studio.nn.spec import Bar
@@ -40,6 +40,38 @@ Table 3 ablation (CSIM SSIM FID): Full 0.44 0.71 40.8.
         "Table 3 ablation (CSIM SSIM FID): Full 0.44 0.71 40.8.",
     ]
     assert "| Ours | 30.1 | 0.93 |" in tables[0]["markdown"]
+    assert tables[1]["markdown"] == ""  # one row and no dataset: not a table to rebuild
+    named = name_ours(tables[0]["markdown"], "JEAN")
+    assert named.endswith("| JEAN (the paper's own) | 30.1 | 0.93 |")
+
+
+def test_list_and_prose_tables_become_tables():
+    text = """Table 1 (audio-driven). LMD↓ CSIM↑, LRW | Vox:
+- Chung [8]: 3.15 0.44 | 5.4 0.29
+- Ours K=1: 3.13 0.49 | 3.37 0.42
+Table 3 ablation (Vox; CSIM SSIM): Base 0.19 0.67; Full 0.44 "0. 71"; w/o warp 0.34 0.67. Note.
+"""
+    first, third = extract_tables(text)
+    header = "| Method | LRW LMD↓ | LRW CSIM↑ | Vox LMD↓ | Vox CSIM↑ |"
+    assert first["markdown"].splitlines()[0] == header
+    assert "| Chung [8] | 3.15 | 0.44 | 5.4 | 0.29 |" in first["markdown"]
+    assert third["caption"] == "Table 3 ablation (Vox; CSIM SSIM)"
+    assert third["markdown"].splitlines()[-1] == "| w/o warp | 0.34 | 0.67 |"
+    assert "| Full | 0.44 | 0.71 |" in third["markdown"]  # the dump's broken "0. 71" joined
+
+
+def test_our_rows_join_the_columns_of_our_metrics():
+    table = "\n".join(
+        [
+            "| Method | MEAD PSNR↑ | MEAD Sync↑ | HDTF PSNR↑ |",
+            "|---|---|---|---|",
+            "| A | 29 | 3.8 | 28 |",
+        ]
+    )
+    joined = with_our_rows(table, {"PSNR": "psnr"}, [("us", {"psnr": 31.25})])
+    assert joined.splitlines()[-1] == "| **us** | **31.25** | — | — |"  # the first dataset only
+    assert with_our_rows(table, {"FID": "fid"}, [("us", {"fid": 3.0})]) is None
+    assert with_our_rows(table, {"PSNR": "psnr"}, [("us", {})]) is None  # nothing measured
 
 
 def test_packed_cells_get_a_column_per_metric_named_in_the_caption():

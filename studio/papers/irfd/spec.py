@@ -28,6 +28,8 @@ SPEC = PaperSpec(
             "held-out people of IRFD's image set",
             bench.BARS,
             ("SPEAK / IRFD",),
+            (("PSNR", "self_reconstruction_psnr"), ("SSIM", "self_reconstruction_ssim")),
+            (("this studio: IRFD self-reconstruction, 128²", ""),),
         ),
     ),
     tabs=("code_swap",),

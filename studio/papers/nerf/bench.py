@@ -251,6 +251,17 @@ def speed(scene: Scene, repeats: int = 15) -> dict[str, float]:
     return out
 
 
+# our numbers in the papers' tables (their metric → ours; LMD: ours in interocular distances)
+PAPER_COLUMNS = (
+    ("PSNR", "held_out_psnr_256"), ("SSIM", "held_out_ssim_256"), ("SYNC", "lse_c"),
+    ("LMD", "m_lmd_interocular"),
+)  # fmt: skip
+ABLATION_COLUMNS = (("PSNR", "held_out_psnr_256"), ("LMD", "m_lmd_interocular"))
+ABLATION_ROWS = tuple(
+    (f"this studio: {label}", f"ablation.{name}.")
+    for name, label in (("full", "full"), ("no_dual", "no dual field"),
+                        ("no_rrs", "no region-wise sampling"), ("no_upsampler", "no upsampler"))
+)  # fmt: skip
 ABLATIONS = Path("runs/nerf-ablations")  # <name>/ fit runs: python -m studio.nerf fit --ablation
 ABLATION_COMMAND = (
     "python -m studio.nerf fit data/nerf-synth --steps 1000 --ablation NAME "

@@ -26,6 +26,7 @@ SPEC = PaperSpec(
             "held-out frames, the GT camera ring, lips, expression, code swaps and speed",
             bench.BARS,
             ("AE-NeRF", "Disentangling Head NeRF"),
+            bench.PAPER_COLUMNS,
         ),
         Suite(
             "nerf-ablations",
@@ -34,6 +35,8 @@ SPEC = PaperSpec(
             "sampling, no upsampler",
             (),
             ("AE-NeRF", "Disentangling Head NeRF"),
+            bench.ABLATION_COLUMNS,
+            bench.ABLATION_ROWS,
         ),
     ),
     tabs=("novel_view",),

@@ -26,6 +26,7 @@ SPEC = PaperSpec(
             "head motion, audio → face and Talk renders on held-out identities",
             bench.BARS,
             ("Rhythmic Head Motion",),
+            (("LMD", "table1_lmd_px"), ("CSIM", "table1_csim"), ("SSIM", "table1_ssim")),
         ),
     ),
     tabs=("talk",),
