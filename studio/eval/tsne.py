@@ -166,6 +166,11 @@ def describe_point(labels: dict, i: int) -> str:
             if novelty[i] > 99:
                 text += " — unlike any training face"
         return text
+    if clip.startswith("irfd:"):  # an image of IRFD's set: person, emotion and head turn
+        return (
+            f"#{i} IRFD person {labels['identity'][i]}, image {frame}<br>"
+            f"{labels['emotion'][i]} {labels['intensity'][i]}, {labels['yaw'][i]}"
+        )
     return (
         f"#{i} {clip} frame {frame}<br>"
         f"{labels['emotion'][i]} {labels['intensity'][i]}, identity {labels['identity'][i]}"

@@ -2,6 +2,8 @@
 that lets the Interpolation and t-SNE tabs run without a corpus (assets/jean_bank.npz).
 `python -m studio.explore ship-maps`: the t-SNE tab's default maps of that bank (assets/tsne/),
 so a fresh machine opens the tab with a map drawn.
+`python -m studio.explore ship-irfd-bank`: IRFD's codes of its held-out people and their maps
+(assets/irfd_bank-<key>.npz, assets/tsne/), so the t-SNE tab's IRFD view opens at once.
 `python -m studio.explore scores [--points N]`: the t-SNE tab's cluster scores of every code
 (5-NN accuracy with folds by clip, chance, silhouette) against emotion, identity and sentence."""
 
@@ -14,6 +16,7 @@ from pathlib import Path
 from studio.errors import StudioError
 from studio.eval.tsne import SHIPPED_DIR, write_map
 from studio.explore.scores import label_scores
+from studio.papers.irfd import bank as irfd_bank
 from studio.papers.jean.codes import CODE_NAMES, SHIPPED_BANK, corpus_bank, ship_bank, shipped_bank
 from studio.paths import default_corpus
 
@@ -27,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument("--corpus", default=str(default_corpus()))
     ship.add_argument("--out", default=str(SHIPPED_BANK))
     sub.add_parser("ship-maps", help="the t-SNE tab's default maps of the shipped bank")
+    sub.add_parser("ship-irfd-bank", help="IRFD codes of its held-out people + their maps")
     table = sub.add_parser("scores", help="cluster scores of the codes of held-out frames")
     table.add_argument("--corpus", default=str(default_corpus()))
     table.add_argument("--points", type=int, default=2000, help="frames sampled (≤ 5,000)")
@@ -34,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "scores":
             print_scores(corpus_bank(args.corpus, max_points=args.points))
+            return 0
+        if args.command == "ship-irfd-bank":
+            for path in ship_irfd():
+                print(f"wrote {path}")
             return 0
         if args.command == "ship-maps":
             for path in ship_maps():
@@ -54,6 +62,15 @@ def ship_maps(points: int = TAB_POINTS, perplexity: float = TAB_PERPLEXITY) -> l
     if bank is None:
         raise StudioError("No shipped bank for this checkpoint: python -m studio.explore ship-bank")
     return [write_map(bank.codes[code], perplexity, SHIPPED_DIR) for code in CODE_NAMES]
+
+
+def ship_irfd(perplexity: float = TAB_PERPLEXITY) -> list[Path]:
+    """IRFD's held-out bank into assets/ and each code's map at the tab's perplexity."""
+    path = irfd_bank.ship_bank()
+    bank = irfd_bank.held_out_bank()
+    return [path] + [
+        write_map(bank.codes[code], perplexity, SHIPPED_DIR) for code in irfd_bank.FACTOR_CODES
+    ]
 
 
 def print_scores(bank) -> None:

@@ -56,10 +56,12 @@ def scores(
 SCORED_LABELS = ("emotion", "identity", "sentence")
 
 
-def label_scores(bank: CodeBank, code: str) -> dict[str, dict[str, float]]:
-    """`scores` of one code against each clip label, folds by clip (the t-SNE tab's table)."""
+def label_scores(
+    bank: CodeBank, code: str, labels: tuple[str, ...] = SCORED_LABELS
+) -> dict[str, dict[str, float]]:
+    """`scores` of one code against each label, folds by clip (the t-SNE tab's table)."""
     clips = bank.labels["clip_id"]
-    return {by: scores(bank.codes[code], bank.labels[by], groups=clips) for by in SCORED_LABELS}
+    return {by: scores(bank.codes[code], bank.labels[by], groups=clips) for by in labels}
 
 
 def point_frame(bank: CodeBank, i: int, user_frames: np.ndarray | None = None) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""The t-SNE explorer tab (JEAN): expression, lip and audio codes of held-out SynthTalk
-identities (plus the user's emotion source) on a t-SNE map, with cluster scores. Handlers
-only call `studio.explore`."""
+"""The t-SNE explorer tab: JEAN's expression, lip and audio codes of held-out SynthTalk
+identities, or IRFD's identity, emotion and pose codes of IRFD's held-out people (plus the
+user's emotion source) on a t-SNE map, with cluster scores. Handlers only call
+`studio.explore` and the papers' banks."""
 
 from __future__ import annotations
 
@@ -11,13 +12,28 @@ from studio.errors import StudioError
 from studio.eval.novelty import summarise
 from studio.eval.tsne import describe_point, scatter_figure
 from studio.explore.maps import bank_map, user_novelty
-from studio.explore.scores import label_scores, point_frame
+from studio.explore.scores import SCORED_LABELS, label_scores, point_frame
+from studio.nn.checkpoints import checkpoint_exists
+from studio.papers.irfd import bank as irfd
+from studio.papers.irfd.codes import FACTOR_CODES
+from studio.papers.irfd.model import NAME as IRFD_NAME
 from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
 from studio.ui.errors import user_errors
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
 CODES = ("expression", "lip", "audio")
+JEAN, IRFD = "JEAN", "IRFD"
+MODELS = {  # model → (its codes, what to colour by, the labels scored)
+    JEAN: (CODES, COLOUR_BY, SCORED_LABELS),
+    IRFD: (FACTOR_CODES, irfd.COLOUR_BY, irfd.SCORED_LABELS),
+}
+
+
+def models() -> list[str]:
+    """JEAN, and IRFD when its checkpoint ships."""
+    return [JEAN] + ([IRFD] if checkpoint_exists(IRFD_NAME) else [])
+
 
 # when a point of the map is clicked, put its index in the point box and show it
 CLICK_JS = """
@@ -50,12 +66,16 @@ CLICK_JS = """
 """
 
 
-def _bank(sources, include_user: bool, n_points: int, code: str | None = None):
+def _bank(sources, include_user: bool, n_points: int, code: str | None = None, model=JEAN):
     """The held-out people's codes (+ the user's emotion source, whose points get a "novelty"
-    label for `code`: see `studio.eval.novelty`)."""
-    bank = corpus_bank(max_points=int(n_points))
+    label for `code`: see `studio.eval.novelty`). IRFD's bank is its 800 held-out images
+    (`n_points` does not apply)."""
+    bank = irfd.held_out_bank() if model == IRFD else corpus_bank(max_points=int(n_points))
     if include_user and sources is not None and sources.emotion is not None:
-        mine = user_bank(load(), sources.emotion)
+        if model == IRFD:
+            mine = irfd.user_irfd_bank(sources.emotion)
+        else:
+            mine = user_bank(load(), sources.emotion)
         joined = bank.concat(mine)
         if code is not None and np.isfinite(mine.codes[code]).all():
             scored = user_novelty(bank, mine.codes[code], code)
@@ -76,16 +96,18 @@ def _map_bank(shown: dict | None, n_points, user, sources):
         return _bank(sources, user, n_points)
     if shown["user"] and _user_name(sources) != shown["user"]:
         raise StudioError("The emotion source changed since this map was drawn: compute it again")
-    return _bank(sources, bool(shown["user"]), shown["n_points"], shown["code"])
+    return _bank(sources, bool(shown["user"]), shown["n_points"], shown["code"], shown["model"])
 
 
-def _scores_markdown(bank, code: str) -> str:
-    """k-NN accuracy (folds by clip: a frame's own clip never votes), silhouette and chance."""
+def _scores_markdown(bank, code: str, model: str = JEAN) -> str:
+    """k-NN accuracy (folds by clip: a frame's own clip never votes; for IRFD each image is
+    its own clip), silhouette and chance."""
+    others = "other images" if model == IRFD else "other clips"
     rows = [
-        "| labels | 5-NN acc. (other clips) | chance | silhouette |",
+        f"| labels | 5-NN acc. ({others}) | chance | silhouette |",
         "|---|---|---|---|",
     ]
-    for by, s in label_scores(bank, code).items():
+    for by, s in label_scores(bank, code, MODELS[model][2]).items():
         rows.append(
             f"| {by} | {s['knn_accuracy']:.3f} | {s['chance']:.3f} | {s['silhouette']:.3f} |"
         )
@@ -105,6 +127,7 @@ def build_tsne_tab(
         "(or type its #) to see its frame and send it to the interpolation tab."
     )
     with gr.Row():
+        model = gr.Radio(models(), value=JEAN, label="model", elem_id="tsne-model")
         code = gr.Radio(list(CODES), value="expression", label="code", elem_id="tsne-code")
         colour = gr.Radio(
             list(COLOUR_BY), value="emotion", label="colour by", elem_id="tsne-colour"
@@ -130,11 +153,14 @@ def build_tsne_tab(
             send_b = gr.Button("Send to interpolation as B", elem_id="tsne-send-b")
 
     @user_errors
-    def compute(code, colour, perplexity, n_points, user, sources):
-        bank = _bank(sources, user, n_points, code)
+    def compute(model_, code, colour, perplexity, n_points, user, sources):
+        codes_, colours_, _ = MODELS[model_]
+        if code not in codes_ or colour not in colours_:  # the radios are still switching
+            return gr.skip()
+        bank = _bank(sources, user, n_points, code, model_)
         left_out = ""
         if user and not np.isfinite(bank.codes[code]).all():  # a clip without sound
-            user, bank = False, _bank(sources, False, n_points)
+            user, bank = False, _bank(sources, False, n_points, model=model_)
             left_out = (
                 f"\n\nYour emotion source has no {code} codes (no sound), so its points are "
                 "left out of this map."
@@ -143,22 +169,30 @@ def build_tsne_tab(
             mine = bank.labels["novelty"][bank.labels["source"] == "user"]
             left_out = "\n\n" + summarise(mine, what=f"Your emotion source's {code} codes")
         drawn = bank_map(bank, code, float(perplexity))
-        fig = scatter_figure(drawn.xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
-        table = _scores_markdown(bank, code)
+        title = f"{model_} {code} codes, {len(bank)} {'images' if model_ == IRFD else 'frames'}"
+        fig = scatter_figure(drawn.xy, bank.labels, colour, title)
+        table = _scores_markdown(bank, code, model_)
         drawn_from = {
             "n_points": int(n_points),
             "user": _user_name(sources) if user else None,
             "code": code,
             "perplexity": float(perplexity),
+            "model": model_,
         }
         placed = (
             f"; your {drawn.placed} frame(s) placed into it in {drawn.place_seconds:.1f} s"
             if drawn.placed
             else ""
         )
+        source = (
+            "IRFD's 100 held-out people, 8 images each (re-rendered from the set's seeds); the "
+            "shipped IRFD is weak (docs/IRFD.md), and the table says how weak"
+            if model_ == IRFD
+            else bank_source(bank)
+        )
         note = (
             f"{table}\n\nt-SNE of the SynthTalk frames: {drawn.fit_seconds:.1f} s (cached after "
-            f"the first time){placed}. Codes from {bank_source(bank)}.{left_out}"
+            f"the first time){placed}. Codes from {source}.{left_out}"
         )
         return fig, note, drawn_from, None  # a new map: no point is chosen on it yet
 
@@ -167,18 +201,23 @@ def build_tsne_tab(
         """The drawn map in other colours: its embedding is cached and its scores stand."""
         if shown is None:
             return gr.update()
+        if colour not in MODELS[shown["model"]][1]:  # the radios are still switching
+            return gr.skip()
         bank = _map_bank(shown, n_points, user, sources)
         code = shown["code"]
         xy = bank_map(bank, code, shown["perplexity"]).xy
-        return scatter_figure(xy, bank.labels, colour, f"{code} codes, {len(bank)} frames")
+        return scatter_figure(xy, bank.labels, colour, f"{shown['model']} {code} codes")
 
     @user_errors
     def show_point(i, shown, n_points, user, sources):
         if i is None:
             return None, "", None
         bank = _map_bank(shown, n_points, user, sources)
-        frames = sources.emotion.frames if _user_name(sources) else None
-        image = point_frame(bank, int(i), frames)
+        if shown is not None and shown["model"] == IRFD:
+            image = irfd.point_image(bank, int(i), getattr(sources, "emotion", None))
+        else:
+            frames = sources.emotion.frames if _user_name(sources) else None
+            image = point_frame(bank, int(i), frames)
         return image, f"**{describe_point(bank.labels, int(i))}**", int(i)
 
     def send(i, shown, n_points, user, sources):
@@ -187,15 +226,31 @@ def build_tsne_tab(
                 "Choose a point first: click one on the map (or type its # and "
                 "press Show point), then send it"
             )
+        if shown["model"] == IRFD:
+            raise StudioError(
+                "The interpolation tab blends JEAN codes; an IRFD point's person can be blended "
+                "in the Code swap (IRFD) tab"
+            )
         p = _map_bank(shown, n_points, user, sources).point(int(i))
         opened = [gr.Tabs(selected="interpolation")] if tabs is not None else []
         if p["source"] == "user":
             return "my emotion source", gr.update(), gr.update(), *opened
         return "SynthTalk clip", gr.update(), p["clip_id"], *opened
 
-    inputs = [code, colour, perplexity, n_points, user, state]
+    inputs = [model, code, colour, perplexity, n_points, user, state]
     outputs = [plot, score, shown, chosen]
     run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
+
+    def switch_model(model_):
+        codes_, colours_, _ = MODELS[model_]
+        return (
+            gr.Radio(list(codes_), value=codes_[0]),
+            gr.Radio(list(colours_), value=colours_[0]),
+        )
+
+    model.change(switch_model, model, [code, colour]).then(
+        compute, inputs=inputs, outputs=outputs
+    ).then(None, js=CLICK_JS)
 
     def first_map(*args):
         """When the tab opens without a map: draw one (the bank's map is cached or shipped)."""

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui.conftest import needs_checkpoint
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -166,3 +168,26 @@ def test_a_users_photo_on_the_map_gets_a_novelty_score(page):
         ".flatMap(d => d.hovertext).filter(t => t.includes('your clip'))"
     )
     assert len(hover) == 1 and "novelty:" in hover[0]
+
+
+def test_the_tsne_tab_maps_irfd_codes_too(page):
+    needs_checkpoint("irfd")
+    page.get_by_role("tab", name="t-SNE explorer").click()
+    page.wait_for_selector("#tsne-scores >> text=Codes from")  # the JEAN map first
+    page.locator("#tsne-model label", has_text="IRFD").click()
+    page.wait_for_selector("#tsne-scores >> text=IRFD's 100 held-out people")
+    page.wait_for_selector("#tsne-scores >> text=other images")
+    page.wait_for_function(  # coloured by identity: one trace per held-out person
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length === 100; }"
+    )
+    page.wait_for_function(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " return p && p._jeanClick; }"
+    )
+    page.evaluate(
+        "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
+        " p.emit('plotly_click', {points: [{customdata: 9}]}); }"
+    )
+    page.wait_for_selector("#tsne-point-info >> text=IRFD person 1001")  # image 9 = 2nd person
+    page.wait_for_selector("#tsne-frame img")
