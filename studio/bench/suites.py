@@ -4,10 +4,10 @@ registry. A suite's record is docs/benchmarks/<name with _ for ->.json."""
 from __future__ import annotations
 
 from studio import registry
-from studio.bench import foundation, synthtalk, ui_latency
+from studio.bench import foundation, synthtalk, ui_latency, ui_load
 from studio.nn.spec import Suite
 
-CORE: tuple[Suite, ...] = (foundation.SUITE, synthtalk.SUITE, ui_latency.SUITE)
+CORE: tuple[Suite, ...] = (foundation.SUITE, synthtalk.SUITE, ui_latency.SUITE, ui_load.SUITE)
 
 
 def all_suites() -> dict[str, Suite]:

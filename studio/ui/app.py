@@ -19,6 +19,10 @@ See and measure how talking-head models separate **identity, lips, emotion and h
 Version {__version__}. Everything runs on this machine's CPU (a CUDA GPU is used when present)."""
 
 
+SESSION_TTL_S = 3600  # a Space's memory stays bounded: idle sessions' sources are dropped
+CACHE_SWEEP_S, CACHE_AGE_S = 1800, 3600  # Gradio's file cache: swept every 30 min, 1 h old files
+
+
 def untrained_note(spec: PaperSpec, missing) -> str:
     commands = "\n".join(f"    {m.command}" for m in missing)
     return (
@@ -30,9 +34,10 @@ def untrained_note(spec: PaperSpec, missing) -> str:
 def build_app(specs: tuple[PaperSpec, ...] = registry.SPECS, checkpoints=None) -> gr.Blocks:
     """Build the Blocks app (not launched), so tests and `app.py` share it. `specs` and
     `checkpoints` (a folder) are for tests; the app reads the registry and checkpoints/."""
-    with gr.Blocks(title=TITLE) as app:
+    # a session's sources live an hour after its last use; cached outputs are swept likewise
+    with gr.Blocks(title=TITLE, delete_cache=(CACHE_SWEEP_S, CACHE_AGE_S)) as app:
         gr.Markdown(INTRO)
-        state = gr.State(Sources())
+        state = gr.State(Sources(), time_to_live=SESSION_TTL_S)
         with gr.Tabs() as tabs:
             with gr.Tab("Sources", id="sources"):
                 build_sources_tab(state)

@@ -22,6 +22,7 @@ from studio.papers.irfd.model import NAME
 from studio.papers.irfd.sources import HELD_OUT_IDS, IMAGES_PER_PERSON, crop_source, held_out_person
 from studio.papers.irfd.swaps import Source, blend_image, drive_video, grid, mix
 from studio.sources import Sources
+from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 
 SLOTS = ("A", "B", "C")
@@ -148,12 +149,12 @@ def build_code_swap_tab(state: gr.State) -> dict:
                         label="image (person) / frame (your clip)",
                     )  # fmt: skip
                 )
-                slot_image.append(gr.Image(label=f"{slot} (crop)", height=140, format="png",
+                slot_image.append(AtomicImage(label=f"{slot} (crop)", height=140, format="png",
                                            interactive=False))  # fmt: skip
     note = gr.Markdown(elem_id="swap-note")
     with gr.Row():
         with gr.Column(scale=3):
-            grid_image = gr.Image(label="Swap grid (SPEAK Fig. 5)", format="png",
+            grid_image = AtomicImage(label="Swap grid (SPEAK Fig. 5)", format="png",
                                   elem_id="swap-grid", interactive=False)  # fmt: skip
             grid_info = gr.Markdown(elem_id="swap-grid-info")
         with gr.Column(scale=2):
@@ -166,7 +167,7 @@ def build_code_swap_tab(state: gr.State) -> dict:
                 gr.Radio(list(SLOTS), value=default, label=f"{factor} from")
                 for factor, default in zip(FACTOR_CODES, SLOTS, strict=True)
             ]
-            mix_image = gr.Image(label="Chosen mix", height=256, format="png",
+            mix_image = AtomicImage(label="Chosen mix", height=256, format="png",
                                  elem_id="swap-mix", interactive=False)  # fmt: skip
     with gr.Accordion("Blend A → B, one code at a time", open=False):
         with gr.Row():
@@ -174,9 +175,11 @@ def build_code_swap_tab(state: gr.State) -> dict:
                 gr.Slider(0, 1, value=0, step=0.05, label=f"{factor}: A → B")
                 for factor in FACTOR_CODES
             ]
-            blend_out = gr.Image(label="Blend", height=256, format="png", interactive=False)
+            blend_out = AtomicImage(label="Blend", height=256, format="png", interactive=False)
     with gr.Accordion("What the encoders make of each source (reconstruction)", open=False):
-        recon = gr.Image(label="crops (top) and G(E(x)) (bottom)", format="png", interactive=False)
+        recon = AtomicImage(
+            label="crops (top) and G(E(x)) (bottom)", format="png", interactive=False
+        )
     with gr.Accordion("Video: identity A driven by a clip", open=False):
         gr.Markdown(
             "Identity from source A; pose and emotion from your **pose source** clip (Sources "

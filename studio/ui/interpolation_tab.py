@@ -21,6 +21,7 @@ from studio.papers.jean.interpolation import (
 )
 from studio.synth.corpus import PRESETS
 from studio.synth.emotions import EMOTIONS
+from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 from studio.ui.figures import blendshape_bars
 
@@ -72,7 +73,7 @@ def build_interpolation_tab(state: gr.State) -> dict:
                 *ALPHA_RANGE, value=0.5, step=0.05, label="α (0 = A, 1 = B)", elem_id="interp-alpha"
             )
     with gr.Row():
-        image = gr.Image(
+        image = AtomicImage(
             label="rendered", type="numpy", elem_id="interp-image", height=320, format="png"
         )
         bars = gr.Plot(
@@ -80,7 +81,7 @@ def build_interpolation_tab(state: gr.State) -> dict:
         )
     with gr.Row():
         strip_btn = gr.Button("Strip along the path + export", elem_id="interp-strip-button")
-    strip = gr.Image(label="strip (α = −0.5 … 1.5)", type="numpy", elem_id="interp-strip")
+    strip = AtomicImage(label="strip (α = −0.5 … 1.5)", type="numpy", elem_id="interp-strip")
     with gr.Row():
         gif = gr.File(label="GIF", elem_id="interp-gif")
         mp4 = gr.File(label="MP4", elem_id="interp-mp4")
@@ -135,7 +136,10 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     # while α moves, only the face (measured: updating the 51-bar plot on every move too
     # slows each frame from ≈ 145 ms to ≈ 330 ms on 2 cores); the bars when the slider is let go
-    alpha.input(render_face, [*inputs, alpha], [image, note], trigger_mode="always_last")
+    alpha.input(
+        render_face, [*inputs, alpha], [image, note], trigger_mode="always_last",
+        api_name="interp_slider",
+    )  # fmt: skip
     alpha.release(render_bars, [*inputs, alpha], [bars], show_progress="hidden")
     for comp in (ka, la, kb, lb, ident):
         comp.change(**events)

@@ -35,6 +35,7 @@ from studio.papers.nerf.user_fits import (
     renderer_of,
 )
 from studio.sources import Sources
+from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 
 OWN = "the clip's own"
@@ -137,7 +138,7 @@ def build_novel_view_tab(state: gr.State) -> dict:
         about = gr.Markdown(_about(fitted), elem_id="nerf-about")
     with gr.Row():
         with gr.Column():
-            image = gr.Image(label="Novel view", elem_id="nerf-view", height=320, format="png")
+            image = AtomicImage(label="Novel view", elem_id="nerf-view", height=320, format="png")
             info = gr.Markdown(elem_id="nerf-info")
         with gr.Column():
             yaw = gr.Slider(-45, 45, value=0, step=1, label="yaw (°)", elem_id="nerf-yaw")
@@ -183,7 +184,7 @@ def build_novel_view_tab(state: gr.State) -> dict:
             fit_btn = gr.Button("Fit to my clip", variant="primary", elem_id="nerf-fit-button")
             stop_btn = gr.Button("Stop", elem_id="nerf-fit-stop")
         with gr.Row():
-            fit_preview = gr.Image(label="held-out frame: truth | render", height=256,
+            fit_preview = AtomicImage(label="held-out frame: truth | render", height=256,
                                    elem_id="nerf-fit-preview")  # fmt: skip
             fit_status = gr.Markdown(elem_id="nerf-fit-status")
 

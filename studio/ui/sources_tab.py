@@ -19,6 +19,7 @@ from studio.sources import (
     speak_source,
 )
 from studio.speech import list_voices
+from studio.ui.components import AtomicAudio, AtomicImage
 from studio.ui.errors import user_errors
 from studio.ui.figures import audio_figure, blendshape_bars, pose_over_time
 
@@ -99,8 +100,8 @@ def _upload_path(upload) -> str | None:
     return getattr(upload, "path", upload)
 
 
-def _photo_box(label: str, elem_id: str) -> gr.Image:
-    return gr.Image(
+def _photo_box(label: str, elem_id: str) -> AtomicImage:
+    return AtomicImage(
         label=label,
         type="filepath",
         image_mode=None,
@@ -125,7 +126,7 @@ def build_sources_tab(state: gr.State) -> None:
     )
     with gr.Row():
         with gr.Column():
-            identity_image = gr.Image(
+            identity_image = AtomicImage(
                 label="Identity image",
                 type="filepath",
                 image_mode=None,
@@ -137,7 +138,7 @@ def build_sources_tab(state: gr.State) -> None:
                 label="…or identity video", sources=["upload"], height=220, elem_id="identity-video"
             )
         with gr.Column():
-            audio_in = gr.Audio(
+            audio_in = AtomicAudio(
                 label="Driving audio", type="filepath", sources=["upload"], elem_id="driving-audio"
             )
             text_in = gr.Textbox(
@@ -169,7 +170,7 @@ def build_sources_tab(state: gr.State) -> None:
     with gr.Row():
         with gr.Column(scale=2):
             show = gr.Radio(list(ROLES), value="identity", label="Show")
-            overlay = gr.Image(
+            overlay = AtomicImage(
                 label="Tracked landmarks", interactive=False, elem_id="overlay", height=420
             )
             frame = gr.Slider(
@@ -216,6 +217,7 @@ def build_sources_tab(state: gr.State) -> None:
             [component, state],
             [*face_outputs, component],
             concurrency_limit=2,
+            api_name=f"upload_{component.elem_id.replace('-', '_')}",
             # the raw upload: Gradio's own image decoding would fail on a corrupt file with
             # no message; `load_face_source` reads it and says what is wrong
             preprocess=False,
@@ -258,7 +260,9 @@ def build_sources_tab(state: gr.State) -> None:
         return (*audio_result(sources), (source.audio.sample_rate, source.audio.samples))
 
     audio_in.upload(load_audio, [audio_in, state], [state, status, audio_plot])
-    speak_btn.click(speak, [text_in, voice, state], [state, status, audio_plot, audio_in])
+    speak_btn.click(
+        speak, [text_in, voice, state], [state, status, audio_plot, audio_in], api_name="speak"
+    )
     text_in.submit(speak, [text_in, voice, state], [state, status, audio_plot, audio_in])
 
     @user_errors
@@ -284,4 +288,5 @@ def build_sources_tab(state: gr.State) -> None:
         load_examples,
         [state],
         [state, status, show, *view_outputs, audio_plot, identity_image, audio_in],
+        api_name="load_examples",
     )

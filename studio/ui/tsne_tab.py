@@ -19,6 +19,7 @@ from studio.papers.irfd.codes import FACTOR_CODES
 from studio.papers.irfd.model import NAME as IRFD_NAME
 from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
+from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
@@ -147,7 +148,7 @@ def build_tsne_tab(
             score = gr.Markdown(elem_id="tsne-scores")
             point = gr.Number(label="point #", precision=0, elem_id="tsne-point")
             show = gr.Button("Show point", elem_id="tsne-show")
-            frame = gr.Image(label="frame", type="numpy", elem_id="tsne-frame", height=200)
+            frame = AtomicImage(label="frame", type="numpy", elem_id="tsne-frame", height=200)
             info = gr.Markdown(elem_id="tsne-point-info")
             send_a = gr.Button("Send to interpolation as A", elem_id="tsne-send-a")
             send_b = gr.Button("Send to interpolation as B", elem_id="tsne-send-b")
@@ -239,7 +240,7 @@ def build_tsne_tab(
 
     inputs = [model, code, colour, perplexity, n_points, user, state]
     outputs = [plot, score, shown, chosen]
-    run.click(compute, inputs=inputs, outputs=outputs).then(None, js=CLICK_JS)
+    run.click(compute, inputs=inputs, outputs=outputs, api_name="tsne_map").then(None, js=CLICK_JS)
 
     def switch_model(model_):
         codes_, colours_, _ = MODELS[model_]

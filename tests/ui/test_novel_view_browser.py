@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "runs" / "screenshots"
+FIT_TIMEOUT_MS = 900_000
 
 
 @pytest.fixture(autouse=True)
@@ -101,11 +102,13 @@ def test_fit_to_my_clip_previews_and_adds_the_person(page, talking_clip):
     page.wait_for_selector("#nerf-info >> text=yaw +0°")
     page.get_by_text("Fit to my clip").first.click()
     steps = page.locator("#nerf-fit-steps input[type=number]")
-    steps.fill("20")
+    steps.fill("10")
     steps.press("Enter")
     page.locator("#nerf-fit-name textarea").fill("browser fit")
     page.locator("#nerf-fit-button").click()
-    page.wait_for_selector("#nerf-fit-status >> text=Fitted")
+    # a real fit (tracking, plates, codes, 10 steps, the occupancy grid): about a minute alone,
+    # several while other jobs load the CPU — the ceiling is generous, the wait is for the text
+    page.wait_for_selector("#nerf-fit-status >> text=Fitted", timeout=FIT_TIMEOUT_MS)
     page.wait_for_selector("#nerf-fit-preview img")
     page.wait_for_selector("#nerf-about >> text=Your clip")
     page.wait_for_function(
