@@ -63,6 +63,12 @@ def fit_user_clip(
     if not (preset_dir / MANIFEST).exists():
         build_clip_preset(video, preset_dir, say, min_seconds)
     preset = load_preset(preset_dir)
+    held = preset.manifest["config"]["source"]
+    if held != Path(video.path or "your clip").name:
+        raise StudioError(
+            f"The fit '{folder.name}' already holds another clip ('{held}'): give this one "
+            "another name"
+        )
 
     def row(step: int, row_: dict) -> None:
         psnr = f", held-out PSNR {row_['val/psnr256']:.1f} dB" if "val/psnr256" in row_ else ""

@@ -119,6 +119,9 @@ def test_a_user_fit_ships_renders_over_its_plate_stops_and_resumes(clip_path, tm
         < np.abs(bare[corner] - plate[corner]).mean()
     )
     assert renderer_of(folder).fitted.n_frames == fitted.n_frames
+    other = type(video)(video.frames, video.fps, video.audio, "another.mp4")
+    with pytest.raises(StudioError, match="already holds another clip"):
+        fit_user_clip(other, folder, 8, min_seconds=3.0, quick=True)
 
     # driving it with typed text (eSpeak's default voice: a user clip has no SynthTalk voice)
     driven = drive(fitted, speech_for(fitted, "Hello."), LABEL)
