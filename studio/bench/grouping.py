@@ -74,8 +74,17 @@ def family_of(prefix: str) -> tuple[str, str]:
     return prefix, prefix
 
 
+SHORT_TEXT = 60  # a longer value (a curve, a list of examples) is left to the JSON record
+
+
 def _shown(value) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    text = str(value)
+    if len(text) > SHORT_TEXT:  # it would squeeze the metric names into broken words
+        n = f"{len(value)} entries, " if isinstance(value, list | tuple | dict) else ""
+        return f"({n}in the JSON record)"
+    return text.replace("|", "\\|")
 
 
 def family_markdown(family: Family) -> str:

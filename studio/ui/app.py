@@ -23,6 +23,14 @@ SESSION_TTL_S = 3600  # a Space's memory stays bounded: idle sessions' sources a
 CACHE_SWEEP_S, CACHE_AGE_S = 1800, 3600  # Gradio's file cache: swept every 30 min, 1 h old files
 
 
+# score tables in narrow columns: whole words (a table scrolls sideways rather than break one);
+# Gradio 6 takes it in launch(), as app.py passes it
+CSS = """
+#tsne-scores table { display: block; overflow-x: auto; }
+#tsne-scores th, #tsne-scores td { word-break: normal; overflow-wrap: normal; hyphens: none; }
+"""
+
+
 def untrained_note(spec: PaperSpec, missing) -> str:
     commands = "\n".join(f"    {m.command}" for m in missing)
     return (

@@ -121,11 +121,13 @@ def build_tsne_tab(
     """Lay out the tab; `interpolation` = the pickers `build_interpolation_tab` returned,
     `tabs` = the app's tabs (sending a point opens the interpolation tab)."""
     gr.Markdown(
-        "JEAN's per-frame codes of the **held-out SynthTalk identities** on a t-SNE map (PCA "
+        "JEAN's per-frame codes of the **held-out SynthTalk identities** — or IRFD's "
+        "identity, emotion and pose codes of its held-out people — on a t-SNE map (PCA "
         "to 30 dims; computed once and cached), and your emotion source's frames as diamonds, "
         "*placed into* that map (openTSNE's transform) without moving it. "
-        "Expression codes should cluster by emotion, lip codes should not. Click a point "
-        "(or type its #) to see its frame and send it to the interpolation tab."
+        "Expression codes should cluster by emotion, lip codes should not; IRFD's identity "
+        "code by person, its pose code by yaw. Click a point (or type its #) to see its frame "
+        "and send a JEAN point to the interpolation tab."
     )
     with gr.Row():
         model = gr.Radio(models(), value=JEAN, label="model", elem_id="tsne-model")

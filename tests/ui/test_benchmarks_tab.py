@@ -98,3 +98,11 @@ def test_paper_tables_only_where_they_share_a_metric_with_our_numbers_in_them():
     rhythmic = papers_markdown("headmotion")
     assert "| Chung [8] | 3.15 | 0.44 |" in rhythmic  # a listed table read as a table
     assert "| w/o Hybrid-Attention | 0.37 | 0.73 | 57.8 |" in rhythmic  # a prose one too
+
+
+def test_long_values_are_left_to_the_json_so_metric_names_stay_readable():
+    from studio.ui.benchmarks_tab import suite_markdown
+
+    text = suite_markdown("nerf")  # its record holds the fit's PSNR curve, a long list
+    curve = next(line for line in text.splitlines() if line.startswith("| fit_curve |"))
+    assert "entries, in the JSON record" in curve and len(curve) < 80

@@ -191,3 +191,11 @@ def test_the_tsne_tab_maps_irfd_codes_too(page):
     )
     page.wait_for_selector("#tsne-point-info >> text=IRFD person 1001")  # image 9 = 2nd person
     page.wait_for_selector("#tsne-frame img")
+    # the score table's headers keep whole words in the narrow column (one line per word)
+    heights = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#tsne-scores th')).map(th => {"
+        " const r = document.createRange(); r.selectNodeContents(th);"
+        " const words = th.innerText.split(/\\s+/).length;"
+        " return r.getClientRects().length <= words; })"
+    )
+    assert heights and all(heights)
