@@ -105,7 +105,8 @@ def render_orbit(
     quality: Quality = Quality.FULL,
     done: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """(T, S, S, 3) frames of the driven head as the camera orbits it (the head held still)."""
+    """(T, S, S, 3) frames of the driven head as the camera orbits it: a SynthTalk fit's head
+    held still; a user clip's head as in its plates, played forth and back, over them."""
     yaws = orbit_yaws(drive_.n_frames, max_yaw)
     fitted = renderer.fitted
     frames = []
