@@ -22,12 +22,13 @@ import torch
 
 from studio.errors import StudioError
 from studio.nn.checkpoints import load_checkpoint
-from studio.papers.nerf.clip import read_plates
+from studio.papers.nerf.clip import BACKGROUND, read_plates
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
 from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, pixel_directions, rays
 from studio.render.camera import Camera
 
 NAME = "nerf"
+FIT_BACKGROUND = np.asarray(BACKGROUND, np.float32) / 255.0  # behind a user clip's face
 CLIP_KEYS = ("clip_audio_codes", "clip_expression_codes", "clip_pose6", "clip_audio", "occupancy")
 
 
@@ -167,10 +168,10 @@ class NerfRenderer:
         g = self.nerf.config.feature_res
         fmap = out["feature"].view(1, g, g, -1).permute(0, 3, 1, 2)
         rgb = self.nerf.to_image(fmap, size)[0].permute(1, 2, 0).numpy().clip(0, 1)
-        if plate is not None:
+        if plate is not None:  # "over": the field's own flat background swapped for the plate
             alpha = cv2.resize(out["alpha"].view(g, g).numpy(), (size, size))[..., None]
             back = cv2.resize(plate, (size, size), interpolation=cv2.INTER_AREA) / 255.0
-            rgb = rgb * alpha + back * (1 - alpha)
+            rgb = (rgb + (1 - alpha) * (back - FIT_BACKGROUND)).clip(0, 1)
         return (rgb * 255 + 0.5).astype(np.uint8)
 
     def frame(self, t: int, view: View, quality: Quality = Quality.FULL) -> np.ndarray:
