@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import shlex
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -20,7 +18,7 @@ from tqdm import tqdm
 
 from studio.data.corpus_arrays import load_corpus_arrays
 from studio.evaluators.measure import headline, measure
-from studio.nn.checkpoints import save_checkpoint
+from studio.nn.checkpoints import measured, save_checkpoint, trained_by
 from studio.nn.loop import TrainConfig, read_log, set_seed, train
 
 BENCH_COMMAND = "python -m studio.bench evaluators"
@@ -89,9 +87,9 @@ def train_and_ship(recipe, model_name: str, args, argv: list[str]) -> dict:
     bar.close()
     member_minutes = [_run_minutes(r) for r in runs]
     train_minutes = sum(member_minutes) if all(member_minutes) else (time.time() - started) / 60
-    measured = time.time()
+    eval_started = time.time()
     metrics = measure(model_name, model, held_out)
-    eval_minutes = (time.time() - measured) / 60
+    eval_minutes = (time.time() - eval_started) / 60
     summary = headline(model_name, metrics)
     for k, v in summary.items():
         print(f"{k}: {v:.4f}")
@@ -117,14 +115,11 @@ def train_and_ship(recipe, model_name: str, args, argv: list[str]) -> dict:
             "lr": config.lr,
             "wall_minutes": round(train_minutes, 2),  # optimisation steps (over resumes)
             "eval_minutes": round(eval_minutes, 2),
-            "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
-            "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **trained_by(argv),
             **(recipe.card_record(args) if hasattr(recipe, "card_record") else {}),
             **_members_record(recipe, model, runs, member_minutes),
         },
-        "metrics": {
-            k: {"value": round(v, 4), "command": BENCH_COMMAND} for k, v in summary.items()
-        },
+        "metrics": measured(summary, BENCH_COMMAND),
         "details": metrics,
         "deviations": recipe.DEVIATIONS,
     }

@@ -10,6 +10,8 @@ import functools
 import hashlib
 import json
 import os
+import platform
+import shlex
 from pathlib import Path
 
 import torch
@@ -74,6 +76,20 @@ def save_checkpoint(
     card = {**card, "name": name, "size_bytes": size, "sha256": sha256_file(path)}
     (folder / f"{name}.json").write_text(json.dumps(card, indent=1))
     return path
+
+
+def trained_by(argv: list[str]) -> dict[str, str]:
+    """A card's record of how it was trained: the machine and the `python -m studio.train`
+    command that made it."""
+    return {
+        "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
+        "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+    }
+
+
+def measured(metrics: dict, command: str) -> dict[str, dict]:
+    """A card's metrics, each with the command that measures it."""
+    return {k: {"value": round(float(v), 4), "command": command} for k, v in metrics.items()}
 
 
 def checkpoint_exists(name: str, directory: str | Path | None = None) -> bool:

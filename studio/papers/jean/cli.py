@@ -4,14 +4,11 @@ ships the checkpoint with its model card."""
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import shlex
 import time
 from pathlib import Path
 
 from studio.errors import StudioError
-from studio.nn.checkpoints import save_checkpoint
+from studio.nn.checkpoints import measured, save_checkpoint, trained_by
 from studio.papers.jean.bench import evaluate, headline
 from studio.papers.jean.card import DEVIATIONS, OPTIONS_DEVIATION, comparison, load_card_file
 from studio.papers.jean.data import load_data, split
@@ -165,8 +162,7 @@ def run(args, argv: list[str]) -> dict:
             "eval_minutes": round(eval_minutes, 2),
             "stages": report["stages"],
             "expression_transformer_options": report["expr_options"],
-            "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
-            "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **trained_by(argv),
             **({"encoders_from": report["encoders_from"]} if "encoders_from" in report else {}),
         },
         "audio_variants": {
@@ -174,10 +170,7 @@ def run(args, argv: list[str]) -> dict:
             "kept": report["audio_kept"],
             "selected_on": report["audio_validation"],
         },
-        "metrics": {
-            k: {"value": round(float(v), 4), "command": "python -m studio.bench jean"}
-            for k, v in summary.items()
-        },
+        "metrics": measured(summary, "python -m studio.bench jean"),
         "details": metrics,
         "deviations": DEVIATIONS + ([OPTIONS_DEVIATION] if paper_loss_changed else []),
     }

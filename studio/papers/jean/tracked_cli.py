@@ -4,14 +4,11 @@ with the `jean-tracked` suite and ship it with its model card."""
 
 from __future__ import annotations
 
-import os
-import platform
-import shlex
 import time
 from pathlib import Path
 
 from studio.data.frames import every_nth_clip
-from studio.nn.checkpoints import load_card, save_checkpoint
+from studio.nn.checkpoints import load_card, measured, save_checkpoint, trained_by
 from studio.papers.jean import bench_tracked
 from studio.papers.jean.data import load_data, split
 from studio.papers.jean.model import config_dict, load
@@ -61,13 +58,9 @@ def run(args, argv: list[str]) -> dict:
             "curve": report["log"],
             "wall_minutes": round(train_minutes, 2),
             "total_minutes": round((time.time() - started) / 60, 2),
-            "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
-            "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **trained_by(argv),
         },
-        "metrics": {
-            k: {"value": round(float(v), 4), "command": "python -m studio.bench jean-tracked"}
-            for k, v in metrics.items()
-        },
+        "metrics": measured(metrics, "python -m studio.bench jean-tracked"),
         "deviations": [
             {
                 "what": "a second expression encoder for tracked inputs, distilled into the "

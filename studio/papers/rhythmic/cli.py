@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
-import shlex
 import time
 from pathlib import Path
 
 from studio.errors import StudioError
 from studio.eval.motion import audio_beats
-from studio.nn.checkpoints import save_checkpoint
+from studio.nn.checkpoints import measured, save_checkpoint, trained_by
 from studio.papers.jean.model import load as load_jean
 from studio.papers.rhythmic.bench import motion_scores, mouth_scores, predict_all, references
 from studio.papers.rhythmic.card import DEVIATIONS, PAPER
@@ -115,13 +113,9 @@ def run(args, argv: list[str]) -> dict:
             "stages": report,
             "wall_minutes": round(train_minutes, 2),
             "total_minutes": round((time.time() - started) / 60, 2),
-            "machine": f"{os.cpu_count()}-core CPU, {platform.system()}",
-            "command": "python -m studio.train " + " ".join(shlex.quote(a) for a in argv),
+            **trained_by(argv),
         },
-        "metrics": {
-            k: {"value": round(float(v), 4), "command": "python -m studio.bench headmotion"}
-            for k, v in metrics.items()
-        },
+        "metrics": measured(metrics, "python -m studio.bench headmotion"),
         "deviations": DEVIATIONS,
     }
     path = save_checkpoint("rhythmic", model.state_dict(), card, args.checkpoints)
