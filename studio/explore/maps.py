@@ -13,18 +13,9 @@ import numpy as np
 from studio.data.code_bank import CodeBank
 from studio.eval.novelty import novelty
 from studio.eval.tsne import content_key, embed, place
+from studio.explore.memo import Memo
 
-_MEMO: dict[str, np.ndarray] = {}  # placements and novelty scores made in this process
-_MAX_MEMO = 32
-
-
-def _memo(key: str, make) -> np.ndarray:
-    """make() once per key (the oldest entry goes when the memo is full)."""
-    if key not in _MEMO:
-        if len(_MEMO) >= _MAX_MEMO:
-            _MEMO.pop(next(iter(_MEMO)))
-        _MEMO[key] = make()
-    return _MEMO[key]
+_MEMO: Memo[np.ndarray] = Memo(32)  # placements and novelty scores made in this process
 
 
 def user_novelty(bank: CodeBank, user_codes: np.ndarray, code: str) -> np.ndarray:
@@ -33,7 +24,7 @@ def user_novelty(bank: CodeBank, user_codes: np.ndarray, code: str) -> np.ndarra
     codes = bank.codes[code]
     key = content_key(codes, novelty_of=content_key(user_codes))
     clips = bank.labels["clip_id"]
-    return _memo(key, lambda: novelty(codes, clips, user_codes).percentile)
+    return _MEMO.get(key, lambda: novelty(codes, clips, user_codes).percentile)
 
 
 @dataclass
@@ -58,5 +49,5 @@ def bank_map(bank: CodeBank, code: str, perplexity: float = 30.0, seed: int = 0)
     xy[~user] = base
     if user.any():
         key = content_key(codes[~user], new=content_key(codes[user]), p=perplexity, seed=seed)
-        xy[user] = _memo(key, lambda: place(codes[~user], base, codes[user], perplexity, seed))
+        xy[user] = _MEMO.get(key, lambda: place(codes[~user], base, codes[user], perplexity, seed))
     return BankMap(xy, t1 - t0, time.perf_counter() - t1, int(user.sum()))

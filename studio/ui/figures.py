@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from gradio.components.plot import PlotData
 from plotly.subplots import make_subplots
 
 from studio.face.records import BLENDSHAPE_NAMES, FaceTrack
 from studio.speech import HOP, SAMPLE_RATE, Speech
 
 _LAYOUT = dict(template="plotly_white", margin=dict(l=50, r=20, t=40, b=40))
+
+
+def frozen_plot(fig: go.Figure) -> PlotData:
+    """A figure serialised once, as gr.Plot sends it: for figures many sessions are shown
+    unchanged (building and serialising a plotly figure is pure Python, tens of ms)."""
+    return PlotData(type="plotly", plot=fig.to_json())
 
 
 def blendshape_bars(blendshapes: np.ndarray, title: str = "Blendshapes") -> go.Figure:
@@ -152,17 +159,20 @@ def audio_figure(
         row=2,
         col=1,
     )
-    if speech is not None:
-        for event in speech.phonemes:
-            fig.add_annotation(
-                x=(event.start + event.end) / 2,
-                y=1.0,
-                text=event.symbol,
-                showarrow=False,
-                font=dict(size=9),
-                row=1,
-                col=1,
-            )
+    if speech is not None:  # one text trace: an annotation per phoneme cost ≈ 5 ms each
+        fig.add_trace(
+            go.Scatter(
+                x=[(e.start + e.end) / 2 for e in speech.phonemes],
+                y=np.ones(len(speech.phonemes)),
+                text=[e.symbol for e in speech.phonemes],
+                mode="text",
+                textfont=dict(size=9),
+                name="phonemes",
+                hoverinfo="skip",
+            ),
+            row=1,
+            col=1,
+        )
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
     fig.update_yaxes(title_text="mel band", row=2, col=1)
     fig.update_layout(title=title, height=420, showlegend=False, **_LAYOUT)

@@ -26,7 +26,7 @@ from studio.ui.errors import user_errors
 from studio.ui.figures import blendshape_bars
 
 IDENTITIES = PRESETS["default"].held_out_ids  # SynthTalk's held-out identities
-LIVE_SIZE = 256  # an expression is hard to judge at 128 px; 256 px renders in ≈ 50 ms here
+LIVE_SIZE = 256  # an expression is hard to judge at 128 px; 256 px: 11 ms draft, 32 ms full
 EXPORT_SIZE = 256  # strip, GIF and MP4
 
 
@@ -111,22 +111,21 @@ def build_interpolation_tab(state: gr.State) -> dict:
 
     @user_errors
     def render_face(ka, la, ca, kb, lb, cb, ident, sources, alpha):
-        """The slider's fast path: the face alone (`render_bars` draws the bars when the slider
-        is let go, so the browser shows each face without a 51-bar plot to build and draw)."""
+        """The slider's fast path: the draft face alone (no anti-aliasing, no bars); `settle`
+        draws the full face and the bars when the slider is let go."""
         waiting = _waiting_for_clip_id(ka, ca, kb, cb)
         if waiting:
             return gr.update(), waiting
         interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources, size=LIVE_SIZE)
-        return interp.frame(float(alpha))[0], ""
+        return interp.frame(float(alpha), draft=True)[0], ""
 
     @user_errors
-    def render_bars(ka, la, ca, kb, lb, cb, ident, sources, alpha):
+    def settle(ka, la, ca, kb, lb, cb, ident, sources, alpha):
         if _waiting_for_clip_id(ka, ca, kb, cb):
-            return gr.update()
+            return gr.update(), gr.update()
         interp = interpolator_for(ka, la, ca, kb, lb, cb, int(ident), sources, size=LIVE_SIZE)
-        return blendshape_bars(
-            interp.blendshapes(float(alpha)), f"Decoded blendshapes, α = {alpha:.2f}"
-        )
+        img, bs = interp.frame(float(alpha))
+        return img, blendshape_bars(bs, f"Decoded blendshapes, α = {alpha:.2f}")
 
     events = dict(fn=render, inputs=[*inputs, alpha], outputs=[image, bars, note])
 
@@ -134,13 +133,14 @@ def build_interpolation_tab(state: gr.State) -> dict:
         face, plot, _ = render(*args)
         return face, plot
 
-    # while α moves, only the face (measured: updating the 51-bar plot on every move too
-    # slows each frame from ≈ 145 ms to ≈ 330 ms on 2 cores); the bars when the slider is let go
+    # while α moves, only a draft face (measured: updating the 51-bar plot on every move too
+    # slowed each frame from ≈ 145 ms to ≈ 330 ms on 2 cores, and at 8 sessions the full face's
+    # render was half the server's time); the full face and the bars when the slider is let go
     alpha.input(
         render_face, [*inputs, alpha], [image, note], trigger_mode="always_last",
         api_name="interp_slider",
     )  # fmt: skip
-    alpha.release(render_bars, [*inputs, alpha], [bars], show_progress="hidden")
+    alpha.release(settle, [*inputs, alpha], [image, bars], show_progress="hidden")
     for comp in (ka, la, kb, lb, ident):
         comp.change(**events)
     checked = gr.State(None)  # the clip ids last checked: Enter then blur checks them once

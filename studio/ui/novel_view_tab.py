@@ -283,8 +283,8 @@ def build_novel_view_tab(state: gr.State) -> dict:
             preview = folder / "run" / "preview.png"
             yield (
                 str(preview) if preview.exists() else gr.skip(),
-                f"**Fitted** in {job.minutes:.1f} min: *{folder.name}* is now in the "
-                "Fitted-person list.",
+                f"**Fitted** ({int(steps)} steps) in {job.minutes:.1f} min: *{folder.name}* is "
+                "now in the Fitted-person list.",
                 gr.update(choices=people(), value=folder.name),
             )
         finally:

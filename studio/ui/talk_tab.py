@@ -105,9 +105,13 @@ def motion_figure(result: TalkResult) -> go.Figure:
     for k, name in enumerate(("yaw", "pitch", "roll")):
         fig.add_scatter(x=t, y=result.pose6[:, k], name=f"{name} (°)")
     fig.add_scatter(x=t, y=20 * result.mouth[:, 0], name="jawOpen × 20", line=dict(dash="dot"))
-    for b in audio_beats(result.audio.samples, len(t)):
-        fig.add_vline(x=b / result.fps, line_color="#bbb", line_width=1)
+    beats = [  # one batch: add_vline per beat took ≈ 27 ms each (2.7 s for 100 beats)
+        dict(type="line", x0=b / result.fps, x1=b / result.fps, xref="x", y0=0, y1=1,
+             yref="y domain", line=dict(color="#bbb", width=1))
+        for b in audio_beats(result.audio.samples, len(t))
+    ]  # fmt: skip
     fig.update_layout(
+        shapes=beats,
         title="Head motion and mouth (grey lines: audio beats)",
         xaxis_title="seconds",
         template="plotly_white",

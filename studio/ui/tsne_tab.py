@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import gradio as gr
 import numpy as np
+from gradio.components.plot import PlotData
 
 from studio.errors import StudioError
 from studio.eval.novelty import summarise
-from studio.eval.tsne import describe_point, scatter_figure
+from studio.eval.tsne import content_key, describe_point, scatter_figure
 from studio.explore.maps import bank_map, user_novelty
+from studio.explore.memo import Memo, labels_digest
 from studio.explore.scores import SCORED_LABELS, label_scores, point_frame
 from studio.nn.checkpoints import checkpoint_exists
 from studio.papers.irfd import bank as irfd
@@ -21,6 +23,7 @@ from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
 from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
+from studio.ui.figures import frozen_plot
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
 CODES = ("expression", "lip", "audio")
@@ -100,6 +103,18 @@ def _map_bank(shown: dict | None, n_points, user, sources):
     return _bank(sources, bool(shown["user"]), shown["n_points"], shown["code"], shown["model"])
 
 
+_PLOTS: Memo[PlotData] = Memo(16)
+
+
+def _map_plot(xy: np.ndarray, labels: dict, colour: str, title: str) -> PlotData:
+    """The map as gr.Plot sends it, built once per content: every session that opens the tab
+    draws the same bank, and its 2,000 hover texts and traces were 60 ms of Python each time."""
+    names = sorted(labels)
+    key = content_key(xy, labels=labels_digest(names, *(labels[n] for n in names)), colour=colour,
+                      title=title)  # fmt: skip
+    return _PLOTS.get(key, lambda: frozen_plot(scatter_figure(xy, labels, colour, title)))
+
+
 def _scores_markdown(bank, code: str, model: str = JEAN) -> str:
     """k-NN accuracy (folds by clip: a frame's own clip never votes; for IRFD each image is
     its own clip), silhouette and chance."""
@@ -173,7 +188,7 @@ def build_tsne_tab(
             left_out = "\n\n" + summarise(mine, what=f"Your emotion source's {code} codes")
         drawn = bank_map(bank, code, float(perplexity))
         title = f"{model_} {code} codes, {len(bank)} {'images' if model_ == IRFD else 'frames'}"
-        fig = scatter_figure(drawn.xy, bank.labels, colour, title)
+        fig = _map_plot(drawn.xy, bank.labels, colour, title)
         table = _scores_markdown(bank, code, model_)
         drawn_from = {
             "n_points": int(n_points),
@@ -209,7 +224,7 @@ def build_tsne_tab(
         bank = _map_bank(shown, n_points, user, sources)
         code = shown["code"]
         xy = bank_map(bank, code, shown["perplexity"]).xy
-        return scatter_figure(xy, bank.labels, colour, f"{shown['model']} {code} codes")
+        return _map_plot(xy, bank.labels, colour, f"{shown['model']} {code} codes")
 
     @user_errors
     def show_point(i, shown, n_points, user, sources):

@@ -54,3 +54,19 @@ def test_atomic_components_cache_arrays_as_decodable_files():
     wav = AtomicAudio().postprocess((16000, tone))
     samples, rate = sf.read(wav.path)
     assert rate == 16000 and len(samples) == 16000
+
+
+def test_png_bytes_keep_every_pixel_and_the_channel_order():
+    """The OpenCV PNG path is lossless and RGB(A) stays RGB(A) (a swap would turn red blue)."""
+    import io
+
+    import PIL.Image
+
+    from studio.ui.components import image_bytes
+
+    rng = np.random.default_rng(1)
+    for shape, mode in (((24, 32, 3), "RGB"), ((24, 32, 4), "RGBA"), ((24, 32), "L")):
+        array = rng.integers(0, 256, shape, dtype=np.uint8)
+        decoded = PIL.Image.open(io.BytesIO(image_bytes(array, "png")))
+        assert decoded.mode == mode
+        np.testing.assert_array_equal(np.asarray(decoded), array)

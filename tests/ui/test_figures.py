@@ -35,7 +35,32 @@ def test_audio_figure_has_waveform_mel_and_phonemes():
     mel = log_mel(speech.samples)
     fig = audio_figure(speech.samples, mel, speech)
     assert fig.data[1].z.shape == (80, len(mel))
-    labels = {a.text for a in fig.layout.annotations}
-    assert {p.symbol for p in speech.phonemes} <= labels
+    phonemes = next(d for d in fig.data if d.name == "phonemes")
+    assert list(phonemes.text) == [p.symbol for p in speech.phonemes]
+    assert np.allclose(phonemes.x, [(p.start + p.end) / 2 for p in speech.phonemes])
     t = np.asarray(fig.data[0].x)
     assert 0 <= t.min() and t.max() <= len(speech.samples) / 16000
+
+
+def test_talk_motion_figure_draws_one_line_per_audio_beat():
+    from studio.eval.motion import audio_beats
+    from studio.media.audio import Audio
+    from studio.papers.rhythmic.talk import TalkResult
+    from studio.ui.talk_tab import motion_figure
+
+    speech = synthesize("One, two, three. Four, five, six.")
+    n = int(len(speech.samples) / 16000 * 25)
+    result = TalkResult(
+        frames=np.zeros((n, 8, 8, 3), np.uint8),
+        audio=Audio(speech.samples, 16000, 16000, 1),
+        fps=25.0,
+        blendshapes=np.zeros((n, 52), np.float32),
+        pose6=np.zeros((n, 6), np.float32),
+        mouth=np.zeros((n, 14), np.float32),
+        identity=32,
+    )
+    beats = audio_beats(speech.samples, n)
+    fig = motion_figure(result)
+    assert len(beats) > 2 and len(fig.layout.shapes) == len(beats)
+    assert np.allclose(sorted(s.x0 for s in fig.layout.shapes), np.sort(beats) / 25.0)
+    assert {s.yref for s in fig.layout.shapes} == {"y domain"}

@@ -6,6 +6,7 @@ Needs the shipped nerf checkpoint (the tab is replaced by its training command w
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from studio.media.ffmpeg import probe
 from tests.ui.conftest import needs_checkpoint
@@ -95,20 +96,36 @@ def test_fit_to_my_clip_needs_a_video_first(page):
     page.wait_for_selector("#nerf-fit-status >> text=Load your video as the identity source")
 
 
+def _type_into_slider(page, elem_id: str, value: int) -> None:
+    """Type a value into a slider's number box until the slider holds it: the Fit button sends
+    the slider's value, and a value typed while the page was still busy was once lost (the fit
+    ran the default 2,000 steps, ≈ 15 min)."""
+    box = page.locator(f"#{elem_id} input[type=number]")
+    slider = f"document.querySelector('#{elem_id} input[type=range]')"
+    held = f"() => ({slider} || {{}}).value === '{value}'"
+    for _ in range(20):
+        box.fill(str(value))
+        box.press("Enter")
+        try:
+            page.wait_for_function(held, timeout=3000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"#{elem_id} never took the value {value}")
+
+
 def test_fit_to_my_clip_previews_and_adds_the_person(page, talking_clip):
     page.locator("#identity-video input[type=file]").set_input_files(str(talking_clip))
     page.wait_for_selector("#sources-status >> text=my talk.mp4")
     page.get_by_role("tab", name="Novel view (NeRF)").click()
     page.wait_for_selector("#nerf-info >> text=yaw +0°")
     page.get_by_text("Fit to my clip").first.click()
-    steps = page.locator("#nerf-fit-steps input[type=number]")
-    steps.fill("10")
-    steps.press("Enter")
+    _type_into_slider(page, "nerf-fit-steps", 10)
     page.locator("#nerf-fit-name textarea").fill("browser fit")
     page.locator("#nerf-fit-button").click()
     # a real fit (tracking, plates, codes, 10 steps, the occupancy grid): about a minute alone,
     # several while other jobs load the CPU — the ceiling is generous, the wait is for the text
-    page.wait_for_selector("#nerf-fit-status >> text=Fitted", timeout=FIT_TIMEOUT_MS)
+    page.wait_for_selector("#nerf-fit-status >> text=Fitted (10 steps)", timeout=FIT_TIMEOUT_MS)
     page.wait_for_selector("#nerf-fit-preview img")
     page.wait_for_selector("#nerf-about >> text=Your clip")
     page.wait_for_function(

@@ -150,6 +150,8 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
     other_time, also a window of each clip at another, random time (a2, b2): the expression
     codes are read there, so they cannot carry the current frame's lips (see `expr_loss_fn`)."""
     feats = data.features
+    # each frame's person as a class index (the identity adversary's target)
+    _, person = np.unique(data.column("identity_id"), return_inverse=True)
 
     def window(g, rng):
         r0 = int(rng.integers(0, max(1, g["ref_len"] - WINDOW + 1)))
@@ -157,7 +159,7 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
 
     def get_batch(step, rng, rank, world):
         b = max(1, batch_size // world)
-        xa, xb, xa2, xb2 = [], [], [], []
+        xa, xb, xa2, xb2, ids_a, ids_b = [], [], [], [], [], []
         for _ in range(b):
             g = groups[int(rng.integers(0, len(groups)))]
             k = len(g["rows"])
@@ -169,6 +171,8 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
             r = window(g, rng)
             xa.append(feats[g["rows"][i][r]])
             xb.append(feats[g["rows"][j][r]])
+            ids_a.append(person[g["rows"][i][0]])
+            ids_b.append(person[g["rows"][j][0]])
             if other_time:
                 r2 = window(g, rng)
                 xa2.append(feats[g["rows"][i][r2]])
@@ -177,6 +181,8 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
             "a": torch.as_tensor(np.stack(xa)),
             "b": torch.as_tensor(np.stack(xb)),
             "swap": torch.as_tensor(rng.random(b) < SWAP_P),
+            "ids_a": torch.as_tensor(np.asarray(ids_a, np.int64)),
+            "ids_b": torch.as_tensor(np.asarray(ids_b, np.int64)),
         }
         if other_time:
             batch["a2"] = torch.as_tensor(np.stack(xa2))

@@ -54,6 +54,12 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "one identity's clips)",
     )
     jean.add_argument(
+        "--identity-adversary",
+        type=float,
+        help="weight of a person classifier on the expression code through a reversed "
+        "gradient (takes identity out of the expression code)",
+    )
+    jean.add_argument(
         "--stage-steps",
         type=_stage_steps,
         metavar="STAGE=N,...",
@@ -122,6 +128,7 @@ def run(args, argv: list[str]) -> dict:
         expr_consistency=getattr(args, "expr_consistency", None) or 0.0,
         cross_identity=getattr(args, "cross_identity_pairs", False),
         reuse=reuse,
+        identity_adversary=getattr(args, "identity_adversary", None) or 0.0,
     )
     stage_seconds = [stage.get("seconds") for stage in report["stages"].values()]
     if all(stage_seconds):  # from the stage logs: a resumed run counts its earlier steps too

@@ -29,9 +29,10 @@ ALPHA_RANGE = (-0.5, 1.5)
 
 
 @functools.lru_cache(maxsize=8)
-def renderer(identity_id: int, size: int = 128, corpus_seed: int = 0):
-    """A SynthTalk HeadRenderer for one identity (built once, ≈ 0.4 s)."""
-    return HeadRenderer(sample_identity(int(identity_id), corpus_seed).look, size)
+def renderer(identity_id: int, size: int = 128, corpus_seed: int = 0, supersample: int = 2):
+    """A SynthTalk HeadRenderer for one identity (built once, ≈ 0.4 s). supersample=1 is the
+    slider's draft: no anti-aliasing, ≈ 3× faster at 256² (11 vs 32 ms here)."""
+    return HeadRenderer(sample_identity(int(identity_id), corpus_seed).look, size, supersample)
 
 
 def portrait_camera(size: int):
@@ -103,17 +104,20 @@ class Interpolator:
         self.b = np.asarray(code_b, np.float32)
         self.lip = np.zeros_like(self.a) if lip is None else np.asarray(lip, np.float32)
         self.size = size
-        self.renderer = renderer(int(identity_id), size)
+        self.identity_id = int(identity_id)
+        self.renderer = renderer(self.identity_id, size)
         self.camera = portrait_camera(size)
 
     def blendshapes(self, alpha: float) -> np.ndarray:
         """(52,) decoded blendshapes at α."""
         return self.model.decode_blendshapes(self.lip, interpolate(self.a, self.b, alpha))[0]
 
-    def frame(self, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-        """(size, size, 3) uint8 image and its (52,) blendshapes at α."""
+    def frame(self, alpha: float, draft: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(size, size, 3) uint8 image and its (52,) blendshapes at α. draft: rendered without
+        anti-aliasing (while a slider moves; the full frame follows when it is let go)."""
         bs = self.blendshapes(alpha)
-        img = self.renderer.render(bs, np.zeros(6), camera=self.camera).image
+        drawer = renderer(self.identity_id, self.size, supersample=1) if draft else self.renderer
+        img = drawer.render(bs, np.zeros(6), camera=self.camera).image
         return img, bs
 
     def strip(self, alphas) -> np.ndarray:

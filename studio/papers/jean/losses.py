@@ -76,11 +76,35 @@ def audio_loss_fn(tau: float, negatives: int, augment: bool = True, band_shift: 
     return loss_fn
 
 
+class _ReverseGradient(torch.autograd.Function):
+    """Identity forward; the gradient times −1 backward (Ganin & Lempitsky's reversal layer)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def identity_adversary_loss(head, codes: torch.Tensor, ids: torch.Tensor):
+    """Cross-entropy of `head` naming the person from each frame's expression code, through a
+    reversed gradient: the head learns to name them, the encoder learns to stop it.
+    codes (B, T, D), ids (B,) → (loss, the head's accuracy)."""
+    b, t, d = codes.shape
+    logits = head(_ReverseGradient.apply(codes).reshape(b * t, d))
+    target = ids.repeat_interleave(t)
+    loss = F.cross_entropy(logits, target)
+    return loss, (logits.argmax(1) == target).float().mean()
+
+
 def expr_loss_fn(
     lip_consistency: float = 0.0,
     lip_contrast: float = 0.0,
     expr_contrast: float = 0.0,
     expr_consistency: float = 0.0,
+    identity_adversary: float = 0.0,
 ):
     """Eq. 4: decode (lip of one, expression of the other) → the sequence whose expression
     code was used (swapped with p = 0.8), L1 on standardised features.
@@ -94,7 +118,9 @@ def expr_loss_fn(
     find its own code at another time rather than its partner's (same identity and sentence,
     other emotion), so the code keeps the emotion and drops what changes over time;
     `expr_consistency` × a scale-free L1 between a clip's expression codes at the two times
-    (needs a2 / b2), which leaves no room for the current viseme."""
+    (needs a2 / b2), which leaves no room for the current viseme; `identity_adversary` ×
+    `identity_adversary_loss` on every expression code of the batch (needs `expr.identity_head`
+    and the batch's ids_a / ids_b), to take the person out of the expression code."""
 
     def loss_fn(expr, batch):
         xa, xb = batch["a"], batch["b"]
@@ -131,6 +157,12 @@ def expr_loss_fn(
             nce, acc = clip_contrast(e[:b].mean(1), e[b : 2 * b].mean(1), ea.mean(1), eb.mean(1))
             loss = loss + expr_contrast * nce
             row.update(expr_nce=nce.detach(), expr_nce_acc=acc.detach())
+        if identity_adversary > 0:
+            ids = torch.cat([batch["ids_a"], batch["ids_b"]])
+            ids = torch.cat([ids, ids]) if other_time else ids
+            adv, acc = identity_adversary_loss(expr.identity_head, e, ids)
+            loss = loss + identity_adversary * adv
+            row.update(id_adv=adv.detach(), id_adv_acc=acc.detach())
         bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
         return {"loss": loss, "blend_l1": bs, **row}
 

@@ -29,7 +29,7 @@ from studio.papers.jean.batches import alignment_groups, audio_batches, expr_bat
 from studio.papers.jean.data import JeanData, load_data, split
 from studio.papers.jean.losses import audio_loss_fn, expr_loss_fn, lmae_loss
 from studio.papers.jean.metrics import mouth_codes_of, retrieval_top1
-from studio.papers.jean.model import Jean, JeanConfig, from_config
+from studio.papers.jean.model import Jean, JeanConfig, from_config, mlp
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def train_jean(
     expr_consistency: float = 0.0,
     cross_identity: bool = False,
     reuse: tuple[Jean, dict] | None = None,
+    identity_adversary: float = 0.0,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
     times, the audio-variant comparison and the final losses. expr_other_time and the weights
@@ -165,6 +166,7 @@ def train_jean(
         expr_contrast,
         expr_consistency,
         cross_identity,
+        identity_adversary,
     )
     c = cfg("expr", 5e-4)
     report.update(train_expression_transformer(model.expr, tr, options, c, resume=resume))
@@ -204,6 +206,7 @@ class ExpressionOptions:
     expr_contrast: float = 0.0
     expr_consistency: float = 0.0
     cross_identity: bool = False
+    identity_adversary: float = 0.0
 
     @classmethod
     def from_card(cls, card: dict) -> ExpressionOptions:
@@ -233,6 +236,9 @@ def train_expression_transformer(
         "pairs_groups": len(groups),
         "expr_options": asdict(options),
     }
+    if options.identity_adversary > 0:  # trained with the transformer, dropped after it
+        people = len(np.unique(data.column("identity_id")))
+        expr.identity_head = mlp([expr.c.d_model - expr.c.code, 128, people])
     train(
         expr,
         expr_loss_fn(
@@ -240,11 +246,14 @@ def train_expression_transformer(
             options.lip_contrast,
             options.expr_contrast,
             options.expr_consistency,
+            options.identity_adversary,
         ),
         expr_batches(data, groups, config.batch_size, other_time=options.other_time),
         config,
         resume=resume,
     )
+    if options.identity_adversary > 0:
+        del expr.identity_head
     return report
 
 
