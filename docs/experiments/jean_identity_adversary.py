@@ -2,15 +2,18 @@
 in the codes").
 
 Run from the repository root:
-`PYTHONPATH=. python docs/experiments/jean_identity_adversary.py [WEIGHT ...]`
+`PYTHONPATH=. python docs/experiments/jean_identity_adversary.py [WEIGHT ...] [--blendshapes-only]
+[--lip-consistency=W]`
 (≈ 7 min per weight on 2 cores; the default corpus, the shipped encoders). For each weight of
-`--identity-adversary` (0 = the shipped options alone) the expression transformer is trained
-again for 1,200 steps on the shipped landmark AE and audio encoder, with the shipped options,
-then scored on the held-out identities as the t-SNE tab scores them (2,000 frames, 5-NN with
-folds by clip) and with the emotion bars of `studio.bench jean` (silhouette, Spearman, 5-NN
-emotion against the training identities). Results: docs/benchmarks/jean_identity_adversary.json.
+`--identity-adversary` (its confusion loss; 0 = the shipped options alone) the expression
+transformer is trained again for 1,200 steps on the shipped landmark AE and audio encoder,
+with the shipped options, then scored on the held-out identities as the t-SNE tab scores them
+(2,000 frames, 5-NN with folds by clip) and with the emotion bars of `studio.bench jean`
+(silhouette, Spearman, 5-NN emotion against the training identities).
+Results: docs/benchmarks/jean_identity_adversary.json.
 """
 
+import dataclasses
 import json
 import sys
 import time
@@ -47,31 +50,45 @@ def tab_scores(model, test) -> dict:
     return {code: label_scores(bank, code) for code in ("expression", "lip")}
 
 
-def main(weights: list[float]) -> None:
+def without_landmarks(data):
+    """Every frame's landmark features replaced by their mean: the transformer reads (and
+    rebuilds) the blendshapes alone — GT blendshapes tell the person apart at 5-NN 0.085,
+    below chance (docs/JEAN.md), so whatever identity remains came from the face's shape."""
+    flat = np.broadcast_to(data.landmarks.mean(0), data.landmarks.shape).astype(np.float32)
+    return dataclasses.replace(data, landmarks=flat)
+
+
+def main(weights: list[float], blendshapes_only: bool = False, lip_consistency: float = 0.5):
     data = load_data(default_corpus(), progress=False)
+    if blendshapes_only:
+        data = without_landmarks(data)
     parts = split(data)
     results = json.loads(OUT.read_text()) if OUT.exists() else {}
     for weight in weights:
+        key = f"confusion-{weight:g}" if weight else "none"
+        key += "-blendshapes-only" if blendshapes_only else ""
+        key += f"-lip-consistency-{lip_consistency:g}" if lip_consistency != 0.5 else ""
+        options = dict(SHIPPED_OPTIONS, lip_consistency=lip_consistency)
         t0 = time.time()
         reuse = load_trained(ROOT / "checkpoints")
-        model, _ = train_jean(default_corpus(), ROOT / f"runs/jean-idadv-{weight:g}",
+        model, _ = train_jean(default_corpus(), ROOT / f"runs/jean-idadv-{key}",
                               {"expr": STEPS}, data=data, reuse=reuse, progress=False,
-                              identity_adversary=weight, **SHIPPED_OPTIONS)  # fmt: skip
+                              identity_adversary=weight, **options)  # fmt: skip
         train_minutes = (time.time() - t0) / 60
         tr, te = parts["train"], parts["test"]
         ctr, cte = codes_of(model, tr), codes_of(model, te)
         bars = code_scores(ctr["expression"], ctr["lip"], tr, cte["expression"], cte["lip"], te)
-        results[f"{weight:g}"] = {
+        results[key] = {
             "identity_adversary": weight,
+            "method": "confusion loss" if weight else "shipped options only",
+            "inputs": "blendshapes only" if blendshapes_only else "blendshapes + landmarks",
             "expr_steps": STEPS,
             "train_minutes": round(train_minutes, 1),
             "tab": tab_scores(model, te),
-            "bars": {
-                k: bars[k] for k in ("knn5_emotion", "silhouette_emotion", "intensity_spearman")
-            },  # fmt: skip
+            "bars": {k: v for k, v in bars.items() if isinstance(v, float)},
         }
         OUT.write_text(json.dumps(results, indent=1))
-        r = results[f"{weight:g}"]
+        r = results[key]
         print(f"weight {weight:g}: expression → identity 5-NN "
               f"{r['tab']['expression']['identity']['knn_accuracy']:.3f}, → emotion "
               f"{r['tab']['expression']['emotion']['knn_accuracy']:.3f}; bars {r['bars']}",
@@ -79,4 +96,7 @@ def main(weights: list[float]) -> None:
 
 
 if __name__ == "__main__":
-    main([float(w) for w in sys.argv[1:]] or [0.0, 0.1, 0.5])
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    numbers = [float(a) for a in sys.argv[1:] if not a.startswith("--")]
+    lip = [float(f.split("=")[1]) for f in flags if f.startswith("--lip-consistency=")]
+    main(numbers or [0.0, 1.0, 3.0], "--blendshapes-only" in flags, *lip)

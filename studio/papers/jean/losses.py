@@ -76,27 +76,24 @@ def audio_loss_fn(tau: float, negatives: int, augment: bool = True, band_shift: 
     return loss_fn
 
 
-class _ReverseGradient(torch.autograd.Function):
-    """Identity forward; the gradient times −1 backward (Ganin & Lempitsky's reversal layer)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad):
-        return -grad
-
-
 def identity_adversary_loss(head, codes: torch.Tensor, ids: torch.Tensor):
-    """Cross-entropy of `head` naming the person from each frame's expression code, through a
-    reversed gradient: the head learns to name them, the encoder learns to stop it.
-    codes (B, T, D), ids (B,) → (loss, the head's accuracy)."""
+    """A person classifier on each frame's expression code, and the encoder's answer to it.
+
+    The head learns to name the person from codes it cannot move (cross-entropy on detached
+    codes); the encoder is asked to leave it guessing: the head's prediction, through weights
+    it cannot move, should be uniform over the people (cross-entropy to the uniform
+    distribution, Alvi et al. 2018's confusion loss). A reversed gradient (Ganin & Lempitsky)
+    was tried first: maximising the head's error, the encoder made it confidently wrong, which
+    still tells the person (docs/JEAN.md). codes (B, T, D), ids (B,) → (head loss, confusion
+    loss, the head's accuracy)."""
     b, t, d = codes.shape
-    logits = head(_ReverseGradient.apply(codes).reshape(b * t, d))
-    target = ids.repeat_interleave(t)
-    loss = F.cross_entropy(logits, target)
-    return loss, (logits.argmax(1) == target).float().mean()
+    flat, target = codes.reshape(b * t, d), ids.repeat_interleave(t)
+    logits = head(flat.detach())
+    head_loss = F.cross_entropy(logits, target)
+    frozen = {k: v.detach() for k, v in head.named_parameters()}
+    seen = torch.func.functional_call(head, frozen, (flat,))
+    confusion = -F.log_softmax(seen, dim=1).mean()
+    return head_loss, confusion, (logits.argmax(1) == target).float().mean()
 
 
 def expr_loss_fn(
@@ -118,9 +115,10 @@ def expr_loss_fn(
     find its own code at another time rather than its partner's (same identity and sentence,
     other emotion), so the code keeps the emotion and drops what changes over time;
     `expr_consistency` × a scale-free L1 between a clip's expression codes at the two times
-    (needs a2 / b2), which leaves no room for the current viseme; `identity_adversary` ×
-    `identity_adversary_loss` on every expression code of the batch (needs `expr.identity_head`
-    and the batch's ids_a / ids_b), to take the person out of the expression code."""
+    (needs a2 / b2), which leaves no room for the current viseme; `identity_adversary` × the
+    confusion term of `identity_adversary_loss` on every expression code of the batch (its
+    head's own loss at weight 1; needs `expr.identity_head` and the batch's ids_a / ids_b), to
+    take the person out of the expression code."""
 
     def loss_fn(expr, batch):
         xa, xb = batch["a"], batch["b"]
@@ -160,9 +158,10 @@ def expr_loss_fn(
         if identity_adversary > 0:
             ids = torch.cat([batch["ids_a"], batch["ids_b"]])
             ids = torch.cat([ids, ids]) if other_time else ids
-            adv, acc = identity_adversary_loss(expr.identity_head, e, ids)
-            loss = loss + identity_adversary * adv
-            row.update(id_adv=adv.detach(), id_adv_acc=acc.detach())
+            head_loss, confusion, acc = identity_adversary_loss(expr.identity_head, e, ids)
+            loss = loss + head_loss + identity_adversary * confusion
+            row.update(id_head=head_loss.detach(), id_confusion=confusion.detach(),
+                       id_head_acc=acc.detach())  # fmt: skip
         bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
         return {"loss": loss, "blend_l1": bs, **row}
 

@@ -399,10 +399,12 @@ def test_reuse_encoders_trains_only_the_transformer(tmp_path):
     assert not all(torch.equal(ours[k], theirs[k]) for k in theirs)
 
 
-def test_identity_adversary_trains_its_head_and_pushes_the_encoder_the_other_way():
-    """--identity-adversary: batches name each window's person; one loss step makes the head
-    better at naming them (its own gradient), while the codes' gradient from that term is the
-    plain cross-entropy's, reversed."""
+def test_identity_adversary_trains_its_head_and_asks_the_codes_for_a_uniform_guess():
+    """--identity-adversary: batches name each window's person; the head's loss moves only the
+    head, the confusion loss moves only the codes, and it is lowest (log of the number of
+    people) when the head cannot tell anyone apart."""
+    import math
+
     from studio.papers.jean.batches import alignment_groups, expr_batches
     from studio.papers.jean.losses import identity_adversary_loss
     from studio.papers.jean.model import mlp
@@ -412,15 +414,23 @@ def test_identity_adversary_trains_its_head_and_pushes_the_encoder_the_other_way
     feats = data.features
     groups = alignment_groups(data, (feats - feats.mean(0)) / (feats.std(0) + 1e-6))
     batch = expr_batches(data, groups, 8)(0, np.random.default_rng(0), 0, 1)
-    people = np.unique(data.column("identity_id"))
-    assert set(batch["ids_a"].tolist()) <= set(range(len(people)))
+    people = len(np.unique(data.column("identity_id")))
+    assert set(batch["ids_a"].tolist()) <= set(range(people))
     assert (batch["ids_a"] == batch["ids_b"]).all()  # pairs are one person's clips
     torch.manual_seed(0)
     codes = torch.randn(8, 5, 16, requires_grad=True)
-    head = mlp([16, 32, len(people)])
-    loss, _ = identity_adversary_loss(head, codes, batch["ids_a"])
-    loss.backward()
-    x = codes.detach().reshape(40, 16).requires_grad_()
-    torch.nn.functional.cross_entropy(head(x), batch["ids_a"].repeat_interleave(5)).backward()
-    assert torch.allclose(codes.grad.reshape(40, 16), -x.grad, atol=1e-6)
+    head = mlp([16, 32, people])
+    head_loss, confusion, _ = identity_adversary_loss(head, codes, batch["ids_a"])
+    head_loss.backward(retain_graph=True)
+    assert codes.grad is None  # the head learns from codes it cannot move
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in head.parameters())
+    head.zero_grad()
+    confusion.backward()
+    assert codes.grad.abs().sum() > 0  # the codes answer it ...
+    assert all(p.grad is None or p.grad.abs().sum() == 0 for p in head.parameters())  # ... alone
+    blind = mlp([16, 32, people])
+    for p in blind.parameters():
+        torch.nn.init.zeros_(p)  # a head that cannot tell anyone apart
+    _, uniform, _ = identity_adversary_loss(blind, codes.detach(), batch["ids_a"])
+    assert math.isclose(float(uniform), math.log(people), rel_tol=1e-5)
+    assert float(confusion.detach()) > math.log(people)
