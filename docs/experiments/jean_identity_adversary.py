@@ -3,7 +3,7 @@ in the codes").
 
 Run from the repository root:
 `PYTHONPATH=. python docs/experiments/jean_identity_adversary.py [WEIGHT ...] [--blendshapes-only]
-[--lip-consistency=W]`
+[--lip-consistency=W] [--lip-emotion-adversary=W]`
 (≈ 7 min per weight on 2 cores; the default corpus, the shipped encoders). For each weight of
 `--identity-adversary` (its confusion loss; 0 = the shipped options alone) the expression
 transformer is trained again for 1,200 steps on the shipped landmark AE and audio encoder,
@@ -58,7 +58,12 @@ def without_landmarks(data):
     return dataclasses.replace(data, landmarks=flat)
 
 
-def main(weights: list[float], blendshapes_only: bool = False, lip_consistency: float = 0.5):
+def main(
+    weights: list[float],
+    blendshapes_only: bool = False,
+    lip_consistency: float = 0.5,
+    lip_emotion_adversary: float = 0.0,
+) -> None:
     data = load_data(default_corpus(), progress=False)
     if blendshapes_only:
         data = without_landmarks(data)
@@ -68,7 +73,9 @@ def main(weights: list[float], blendshapes_only: bool = False, lip_consistency: 
         key = f"confusion-{weight:g}" if weight else "none"
         key += "-blendshapes-only" if blendshapes_only else ""
         key += f"-lip-consistency-{lip_consistency:g}" if lip_consistency != 0.5 else ""
-        options = dict(SHIPPED_OPTIONS, lip_consistency=lip_consistency)
+        key += f"-lip-emotion-adversary-{lip_emotion_adversary:g}" if lip_emotion_adversary else ""
+        options = dict(SHIPPED_OPTIONS, lip_consistency=lip_consistency,
+                       lip_emotion_adversary=lip_emotion_adversary)  # fmt: skip
         t0 = time.time()
         reuse = load_trained(ROOT / "checkpoints")
         model, _ = train_jean(default_corpus(), ROOT / f"runs/jean-idadv-{key}",
@@ -98,5 +105,10 @@ def main(weights: list[float], blendshapes_only: bool = False, lip_consistency: 
 if __name__ == "__main__":
     flags = [a for a in sys.argv[1:] if a.startswith("--")]
     numbers = [float(a) for a in sys.argv[1:] if not a.startswith("--")]
-    lip = [float(f.split("=")[1]) for f in flags if f.startswith("--lip-consistency=")]
-    main(numbers or [0.0, 1.0, 3.0], "--blendshapes-only" in flags, *lip)
+
+    def flag(name: str, default: float) -> float:
+        given = [float(f.split("=")[1]) for f in flags if f.startswith(f"--{name}=")]
+        return given[0] if given else default
+
+    main(numbers or [0.0, 1.0, 3.0], "--blendshapes-only" in flags, flag("lip-consistency", 0.5),
+         flag("lip-emotion-adversary", 0.0))  # fmt: skip

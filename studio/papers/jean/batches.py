@@ -152,6 +152,7 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
     feats = data.features
     # each frame's person as a class index (the identity adversary's target)
     _, person = np.unique(data.column("identity_id"), return_inverse=True)
+    _, emotion = np.unique(data.column("emotion"), return_inverse=True)  # the lip adversary's
 
     def window(g, rng):
         r0 = int(rng.integers(0, max(1, g["ref_len"] - WINDOW + 1)))
@@ -159,7 +160,7 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
 
     def get_batch(step, rng, rank, world):
         b = max(1, batch_size // world)
-        xa, xb, xa2, xb2, ids_a, ids_b = [], [], [], [], [], []
+        xa, xb, xa2, xb2, ids_a, ids_b, emo_a, emo_b = [], [], [], [], [], [], [], []
         for _ in range(b):
             g = groups[int(rng.integers(0, len(groups)))]
             k = len(g["rows"])
@@ -173,6 +174,8 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
             xb.append(feats[g["rows"][j][r]])
             ids_a.append(person[g["rows"][i][0]])
             ids_b.append(person[g["rows"][j][0]])
+            emo_a.append(emotion[g["rows"][i][0]])
+            emo_b.append(emotion[g["rows"][j][0]])
             if other_time:
                 r2 = window(g, rng)
                 xa2.append(feats[g["rows"][i][r2]])
@@ -183,6 +186,8 @@ def expr_batches(data: JeanData, groups: list[dict], batch_size: int, other_time
             "swap": torch.as_tensor(rng.random(b) < SWAP_P),
             "ids_a": torch.as_tensor(np.asarray(ids_a, np.int64)),
             "ids_b": torch.as_tensor(np.asarray(ids_b, np.int64)),
+            "emotions_a": torch.as_tensor(np.asarray(emo_a, np.int64)),
+            "emotions_b": torch.as_tensor(np.asarray(emo_b, np.int64)),
         }
         if other_time:
             batch["a2"] = torch.as_tensor(np.stack(xa2))

@@ -68,7 +68,8 @@ OPTIONS_DEVIATION = {
     "own expression code at another time over its partner's (--expr-contrast W); a scale-free L1 "
     "between a clip's expression codes at two times (--expr-consistency W); pairs of one "
     "sentence spoken by two identities as well as by one (--cross-identity-pairs); a person "
-    "classifier on the expression code with a confusion loss (--identity-adversary W). The run's "
+    "classifier on the expression code with a confusion loss (--identity-adversary W), an emotion "
+    "classifier on the lip code likewise (--lip-emotion-adversary W). The run's "
     "weights are in training.expression_transformer_options",
     "why": "with the paper's loss alone the lip code carried the emotion and the expression code "
     "the viseme (the issue's leakage bars); the run with the paper's loss is measured beside this "

@@ -60,6 +60,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "gradient (takes identity out of the expression code)",
     )
     jean.add_argument(
+        "--lip-emotion-adversary",
+        type=float,
+        help="weight of the same confusion loss with an emotion classifier on the lip code",
+    )
+    jean.add_argument(
         "--stage-steps",
         type=_stage_steps,
         metavar="STAGE=N,...",
@@ -129,6 +134,7 @@ def run(args, argv: list[str]) -> dict:
         cross_identity=getattr(args, "cross_identity_pairs", False),
         reuse=reuse,
         identity_adversary=getattr(args, "identity_adversary", None) or 0.0,
+        lip_emotion_adversary=getattr(args, "lip_emotion_adversary", None) or 0.0,
     )
     stage_seconds = [stage.get("seconds") for stage in report["stages"].values()]
     if all(stage_seconds):  # from the stage logs: a resumed run counts its earlier steps too

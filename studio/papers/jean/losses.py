@@ -76,12 +76,13 @@ def audio_loss_fn(tau: float, negatives: int, augment: bool = True, band_shift: 
     return loss_fn
 
 
-def identity_adversary_loss(head, codes: torch.Tensor, ids: torch.Tensor):
-    """A person classifier on each frame's expression code, and the encoder's answer to it.
+def adversary_loss(head, codes: torch.Tensor, ids: torch.Tensor):
+    """A classifier on each frame's code (the person from the expression code, the emotion from
+    the lip code), and the encoder's answer to it.
 
-    The head learns to name the person from codes it cannot move (cross-entropy on detached
+    The head learns to name the class from codes it cannot move (cross-entropy on detached
     codes); the encoder is asked to leave it guessing: the head's prediction, through weights
-    it cannot move, should be uniform over the people (cross-entropy to the uniform
+    it cannot move, should be uniform over the classes (cross-entropy to the uniform
     distribution, Alvi et al. 2018's confusion loss). A reversed gradient (Ganin & Lempitsky)
     was tried first: maximising the head's error, the encoder made it confidently wrong, which
     still tells the person (docs/JEAN.md). codes (B, T, D), ids (B,) → (head loss, confusion
@@ -102,6 +103,7 @@ def expr_loss_fn(
     expr_contrast: float = 0.0,
     expr_consistency: float = 0.0,
     identity_adversary: float = 0.0,
+    lip_emotion_adversary: float = 0.0,
 ):
     """Eq. 4: decode (lip of one, expression of the other) → the sequence whose expression
     code was used (swapped with p = 0.8), L1 on standardised features.
@@ -118,7 +120,8 @@ def expr_loss_fn(
     (needs a2 / b2), which leaves no room for the current viseme; `identity_adversary` × the
     confusion term of `identity_adversary_loss` on every expression code of the batch (its
     head's own loss at weight 1; needs `expr.identity_head` and the batch's ids_a / ids_b), to
-    take the person out of the expression code."""
+    take the person out of the expression code; `lip_emotion_adversary` the same with an
+    emotion classifier on the lip codes (`expr.lip_emotion_head`, emotions_a / emotions_b)."""
 
     def loss_fn(expr, batch):
         xa, xb = batch["a"], batch["b"]
@@ -158,10 +161,18 @@ def expr_loss_fn(
         if identity_adversary > 0:
             ids = torch.cat([batch["ids_a"], batch["ids_b"]])
             ids = torch.cat([ids, ids]) if other_time else ids
-            head_loss, confusion, acc = identity_adversary_loss(expr.identity_head, e, ids)
+            head_loss, confusion, acc = adversary_loss(expr.identity_head, e, ids)
             loss = loss + head_loss + identity_adversary * confusion
             row.update(id_head=head_loss.detach(), id_confusion=confusion.detach(),
                        id_head_acc=acc.detach())  # fmt: skip
+        if lip_emotion_adversary > 0:
+            emotions = torch.cat([batch["emotions_a"], batch["emotions_b"]])
+            head_loss, confusion, acc = adversary_loss(
+                expr.lip_emotion_head, torch.cat([la, lb]), emotions
+            )
+            loss = loss + head_loss + lip_emotion_adversary * confusion
+            row.update(lip_emo_head=head_loss.detach(), lip_emo_confusion=confusion.detach(),
+                       lip_emo_head_acc=acc.detach())  # fmt: skip
         bs = F.l1_loss(out[..., :N_BLENDSHAPES], target[..., :N_BLENDSHAPES]).detach()
         return {"loss": loss, "blend_l1": bs, **row}
 

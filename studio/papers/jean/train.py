@@ -75,6 +75,7 @@ def train_jean(
     cross_identity: bool = False,
     reuse: tuple[Jean, dict] | None = None,
     identity_adversary: float = 0.0,
+    lip_emotion_adversary: float = 0.0,
 ) -> tuple[Jean, dict]:
     """Train all three stages; returns (model, report) where report holds the stage wall
     times, the audio-variant comparison and the final losses. expr_other_time and the weights
@@ -167,6 +168,7 @@ def train_jean(
         expr_consistency,
         cross_identity,
         identity_adversary,
+        lip_emotion_adversary,
     )
     c = cfg("expr", 5e-4)
     report.update(train_expression_transformer(model.expr, tr, options, c, resume=resume))
@@ -207,6 +209,7 @@ class ExpressionOptions:
     expr_consistency: float = 0.0
     cross_identity: bool = False
     identity_adversary: float = 0.0
+    lip_emotion_adversary: float = 0.0
 
     @classmethod
     def from_card(cls, card: dict) -> ExpressionOptions:
@@ -236,9 +239,13 @@ def train_expression_transformer(
         "pairs_groups": len(groups),
         "expr_options": asdict(options),
     }
-    if options.identity_adversary > 0:  # trained with the transformer, dropped after it
+    # the adversaries' heads are trained with the transformer and dropped after it
+    if options.identity_adversary > 0:
         people = len(np.unique(data.column("identity_id")))
         expr.identity_head = mlp([expr.c.d_model - expr.c.code, 128, people])
+    if options.lip_emotion_adversary > 0:
+        emotions = len(np.unique(data.column("emotion")))
+        expr.lip_emotion_head = mlp([expr.c.code, 128, emotions])
     train(
         expr,
         expr_loss_fn(
@@ -247,13 +254,15 @@ def train_expression_transformer(
             options.expr_contrast,
             options.expr_consistency,
             options.identity_adversary,
+            options.lip_emotion_adversary,
         ),
         expr_batches(data, groups, config.batch_size, other_time=options.other_time),
         config,
         resume=resume,
     )
-    if options.identity_adversary > 0:
-        del expr.identity_head
+    for head in ("identity_head", "lip_emotion_head"):
+        if hasattr(expr, head):
+            delattr(expr, head)
     return report
 
 

@@ -406,7 +406,7 @@ def test_identity_adversary_trains_its_head_and_asks_the_codes_for_a_uniform_gue
     import math
 
     from studio.papers.jean.batches import alignment_groups, expr_batches
-    from studio.papers.jean.losses import identity_adversary_loss
+    from studio.papers.jean.losses import adversary_loss
     from studio.papers.jean.model import mlp
     from tests.papers.jean.tiny import tiny_jean
 
@@ -417,10 +417,11 @@ def test_identity_adversary_trains_its_head_and_asks_the_codes_for_a_uniform_gue
     people = len(np.unique(data.column("identity_id")))
     assert set(batch["ids_a"].tolist()) <= set(range(people))
     assert (batch["ids_a"] == batch["ids_b"]).all()  # pairs are one person's clips
+    assert (batch["emotions_a"] != batch["emotions_b"]).any()  # ... in two conditions
     torch.manual_seed(0)
     codes = torch.randn(8, 5, 16, requires_grad=True)
     head = mlp([16, 32, people])
-    head_loss, confusion, _ = identity_adversary_loss(head, codes, batch["ids_a"])
+    head_loss, confusion, _ = adversary_loss(head, codes, batch["ids_a"])
     head_loss.backward(retain_graph=True)
     assert codes.grad is None  # the head learns from codes it cannot move
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in head.parameters())
@@ -431,6 +432,6 @@ def test_identity_adversary_trains_its_head_and_asks_the_codes_for_a_uniform_gue
     blind = mlp([16, 32, people])
     for p in blind.parameters():
         torch.nn.init.zeros_(p)  # a head that cannot tell anyone apart
-    _, uniform, _ = identity_adversary_loss(blind, codes.detach(), batch["ids_a"])
+    _, uniform, _ = adversary_loss(blind, codes.detach(), batch["ids_a"])
     assert math.isclose(float(uniform), math.log(people), rel_tol=1e-5)
     assert float(confusion.detach()) > math.log(people)
