@@ -118,7 +118,7 @@ def expr_loss_fn(
     other emotion), so the code keeps the emotion and drops what changes over time;
     `expr_consistency` × a scale-free L1 between a clip's expression codes at the two times
     (needs a2 / b2), which leaves no room for the current viseme; `identity_adversary` × the
-    confusion term of `identity_adversary_loss` on every expression code of the batch (its
+    confusion term of `adversary_loss` on every expression code of the batch (its
     head's own loss at weight 1; needs `expr.identity_head` and the batch's ids_a / ids_b), to
     take the person out of the expression code; `lip_emotion_adversary` the same with an
     emotion classifier on the lip codes (`expr.lip_emotion_head`, emotions_a / emotions_b)."""
