@@ -32,7 +32,7 @@ def scores(
     clip label, and k-NN reads near 1.0 for any of them.
 
     Memoised on the inputs' bytes: the t-SNE tab asks again for the same bank on every map, and
-    scoring was 80% of that request (0.4 s of 2 cores under the ui-load bench)."""
+    scoring was 80% of that request's sampled time under the ui-load bench."""
     key = content_key(codes, labels=labels_digest(labels, groups), k=k, seed=seed)
     return dict(_MEMO.get(key, lambda: _scores(codes, labels, k, seed, groups)))
 

@@ -65,8 +65,8 @@ class _Examples:
 @functools.lru_cache(maxsize=1)
 def _examples() -> _Examples:
     """Why once: each session's "Load examples" tracked the portrait again and built three
-    plotly figures, ≈ 0.3 s of CPU and, at 8 sessions, a quarter of the time the server's
-    Python held the GIL (plotly validates every property in Python)."""
+    plotly figures, ≈ 0.3 s of CPU; at 8 sessions, building plotly figures (these and the
+    uploads') held the server's GIL a quarter of the time (plotly validates in Python)."""
     face = load_face_source(EXAMPLE_PORTRAIT, role="identity")
     speech = load_audio_source(EXAMPLE_SPEECH)
     overlay, _, blend, pose = _view(face, 0)
