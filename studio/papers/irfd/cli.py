@@ -111,6 +111,20 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--swap-weight", type=float, default=IrfdOptions.swap_weight,
         help="weight of the terms read off swapped fakes (the paper: 1)",
     )  # fmt: skip
+    group.add_argument(
+        "--split-encoders", action="store_true",
+        help="deviation: E_i (real-image triplet) and E_e (cross-entropy) learn only their own "
+        "losses; G_d and E_p learn from reconstruction and the swaps",
+    )  # fmt: skip
+    group.add_argument(
+        "--encoders-only", action="store_true",
+        help="train E_i and E_e on their own losses only (the warm-up for --split-encoders)",
+    )  # fmt: skip
+    group.add_argument("--init-from", default="", help="start from this run's weights")
+    group.add_argument(
+        "--pose-labels", action="store_true",
+        help="deviation: a linear head on the pose code regresses yaw, pitch, roll",
+    )  # fmt: skip
 
 
 def train_command(args, argv: list[str]) -> dict:
@@ -126,6 +140,10 @@ def train_command(args, argv: list[str]) -> dict:
         literal_triplet=getattr(args, "literal_triplet", False),
         frozen_reencoding=getattr(args, "frozen_reencoding", False),
         swap_weight=getattr(args, "swap_weight", IrfdOptions.swap_weight),
+        split_encoders=getattr(args, "split_encoders", False),
+        pose_labels=getattr(args, "pose_labels", False),
+        encoders_only=getattr(args, "encoders_only", False),
+        init_from=getattr(args, "init_from", ""),
     )
     out = args.out or "runs/irfd"
     train_irfd(data, options, out, resume=args.resume)
@@ -151,6 +169,18 @@ def card_metrics(record: str) -> dict:
     return out
 
 
+def _option_flags(options: dict) -> list[str]:
+    """The `studio.train irfd` flags that reproduce a run's saved options."""
+    flags = ["--steps", str(options["steps"]), "--lr", str(options["lr"]),
+             "--swap-weight", str(options["swap_weight"])]  # fmt: skip
+    switches = ("literal_triplet", "frozen_reencoding", "split_encoders", "pose_labels",
+                "encoders_only")  # fmt: skip
+    flags += [f"--{k.replace('_', '-')}" for k in switches if options.get(k)]
+    if options.get("init_from"):
+        flags += ["--init-from", options["init_from"]]
+    return flags
+
+
 def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
          command: str = "") -> Path:  # fmt: skip
     """checkpoints/irfd.safetensors (float16) + its card, from a run's latest weights."""
@@ -162,11 +192,8 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
     state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     manifest = folder / MANIFEST
     options = json.loads((run / "irfd_options.json").read_text())
-    flags = [
-        f"--{k.replace('_', '-')}" for k in ("literal_triplet", "frozen_reencoding") if options[k]
-    ]
     trained_by = shlex.join(["python", "-m", "studio.train", "irfd", "--out", str(run), "--no-ship",
-                             "--swap-weight", str(options["swap_weight"]), *flags])  # fmt: skip
+                             *_option_flags(options)])  # fmt: skip
     card = {
         "name": "irfd",
         "paper": PAPER,

@@ -14,6 +14,16 @@ are swapped both ways, and the swapped fakes are re-encoded.
 - self-reconstruction: G_d(E(S)) against S, and T (Eq. 5–7).
 Targets of the re-encoding terms are detached; with `frozen_reencoding` the encoders do not
 learn from the fakes at all (the lesson of the first small IRFD: co-adapting codes).
+
+Two measured deviations (docs/IRFD.md, "Split encoders"):
+- `split_encoders`: E_i and E_e learn from their own losses only — E_i from a triplet of real
+  images (anchor, another image of the same person, the other person: identity labels, which
+  MEAD and VoxCeleb have), E_e from the cross-entropy. Their codes enter G_d detached, so
+  self-reconstruction and the swap terms train G_d and E_p only: what the picture holds beyond
+  identity and emotion can only reach G_d through the pose code. `encoder_losses` alone is the
+  warm-up run that trains E_i and E_e before G_d joins.
+- `pose_labels`: a linear head on the pose code regresses (yaw, pitch, roll) — weak pose
+  supervision; the paper learns pose without labels.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from studio.papers.irfd.model import Irfd
 
 SWAP_TERMS = ("identity", "pose", "emotion")  # read off the swapped fakes
 MARGIN = 0.2  # α of the triplet, on unit-normalised identity codes (the paper gives no value)
+REAL_MARGIN = 0.5  # the real-image triplet's: wider, so that a person's images must gather
+POSE_SCALE = 30.0  # degrees → the pose head's target scale
 
 
 @dataclass(frozen=True)
@@ -35,36 +47,90 @@ class LossOptions:
     literal_triplet: bool = False
     frozen_reencoding: bool = False
     drop: tuple[str, ...] = ()  # ablations: loss names left out ("identity", "self", ...)
+    split_encoders: bool = False
+    pose_labels: bool = False
 
 
 @contextmanager
 def _frozen(modules):
-    """Run with the modules' parameters not collecting gradients (inputs still do)."""
+    """Run with the modules' parameters not collecting gradients (inputs still do) and their
+    batch-norm running statistics left as they are: fakes must not shift how real images are
+    normalised at inference."""
     params = [p for m in modules for p in m.parameters()]
     before = [p.requires_grad for p in params]
+    norms = [b for m in modules for b in m.modules() if isinstance(b, torch.nn.BatchNorm2d)]
+    momenta = [b.momentum for b in norms]
     for p in params:
         p.requires_grad_(False)
+    for b in norms:
+        b.momentum = 0.0
     try:
         yield
     finally:
         for p, flag in zip(params, before, strict=True):
             p.requires_grad_(flag)
+        for b, momentum in zip(norms, momenta, strict=True):
+            b.momentum = momentum
 
 
 def _unit(x: torch.Tensor) -> torch.Tensor:
     return F.normalize(x, dim=-1)
 
 
+def real_triplet(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.Tensor,
+                 anchor_ids: torch.Tensor, negative_ids: torch.Tensor) -> torch.Tensor:  # fmt: skip
+    """The batch-hard triplet (Hermans et al. 2017) on identity codes of real images: another
+    image of the anchor's person against the closest code of any other person in the batch
+    (`split_encoders`). Random negatives are met at once here (skin and hair colour tell
+    people apart), and a met triplet no longer asks the code to drop head pose."""
+    a, p, n = _unit(anchor), _unit(positive), _unit(negatives)
+    d_neg = torch.cdist(a, n).masked_fill(anchor_ids[:, None] == negative_ids[None, :], 4.0)
+    return F.relu((a - p).norm(dim=-1) - d_neg.min(1).values + REAL_MARGIN).mean()
+
+
+def encoder_losses(
+    model: Irfd, s: torch.Tensor, same_s: torch.Tensor, t: torch.Tensor, emo: torch.Tensor,
+    ids: torch.Tensor,
+) -> dict[str, torch.Tensor]:  # fmt: skip
+    """The warm-up of `split_encoders`: E_i's real triplet and E_e's cross-entropy, no G_d.
+    `emo` labels the images of [s, same_s, t] in that order; `ids` are the people of [s, t]."""
+    n = len(s)
+    images = torch.cat([s, same_s, t]).contiguous()
+    i_s, i_same, i_t = model.identity(images).split(n)
+    identity = real_triplet(i_s, i_same, torch.cat([i_s, i_t]), ids[:n], ids)
+    cls = F.cross_entropy(model.classifier(model.emotion(images)), emo)
+    return {"loss": identity + cls, "real_identity": identity, "cls": cls}
+
+
 def irfd_losses(
     model: Irfd, s: torch.Tensor, t: torch.Tensor, emo_s: torch.Tensor, emo_t: torch.Tensor,
     options: LossOptions = LossOptions(), swap_weight: float = 1.0,
+    same_s: torch.Tensor | None = None, ids: torch.Tensor | None = None,
+    angles: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:  # fmt: skip
     """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,).
     `swap_weight` scales the terms read off the swapped fakes (`SWAP_TERMS`; the paper: 1):
-    training ramps it up from 0 while G_d learns to draw (`IrfdOptions.swap_weight`)."""
+    training ramps it up from 0 while G_d learns to draw (`IrfdOptions.swap_weight`).
+    `same_s` (another image of each S's person) and `ids` (the people of [S, T]) are needed
+    with `split_encoders`; `angles` ((2B, 3) yaw, pitch, roll in degrees of [S, T]) with
+    `pose_labels`."""
     n = len(s)
+    split = options.split_encoders
     # each network runs once per step on everything it sees (bigger batches run faster on a CPU)
     i, e, p = model.encode(torch.cat([s, t]))
+    extra: dict[str, torch.Tensor] = {}
+    e_real = e  # the classifier reads E_e's own codes, also when G_d gets them detached
+    if split:
+        if same_s is None or ids is None:
+            raise ValueError("split_encoders needs same_s (another image of each S's person) "
+                             "and ids")  # fmt: skip
+        positive = model.identity(same_s.contiguous())
+        extra["real_identity"] = real_triplet(i[:n], positive, i, ids[:n], ids)
+        i, e = i.detach(), e.detach()  # G_d and the swap terms do not reach E_i, E_e
+    if options.pose_labels:
+        if angles is None:
+            raise ValueError("pose_labels needs the images' angles")
+        extra["pose_label"] = F.mse_loss(model.pose_regressor(p), angles / POSE_SCALE)
     i_s, i_t, e_s, e_t, p_s, p_t = (*i.split(n), *e.split(n), *p.split(n))
     drawn = model.generate(
         torch.cat([i_s, i_t, i_s, i_t]), torch.cat([e_t, e_s, e_s, e_t]),
@@ -74,7 +140,7 @@ def irfd_losses(
     fake_s_id, fake_t_id, rec_s, rec_t = drawn.split(n)
     encoders = (model.identity, model.emotion, model.pose)
     fakes = torch.cat([fake_s_id, fake_t_id])
-    if options.frozen_reencoding:
+    if options.frozen_reencoding or split:
         with _frozen(encoders):
             ri, re, rp = model.encode(fakes)
     else:
@@ -87,13 +153,13 @@ def irfd_losses(
     else:
         other = (anchor - _unit(i_t)).norm(dim=-1)  # a true negative: the other person
     identity = F.relu((anchor - positive).norm(dim=-1) - other + MARGIN).mean()
-    cls = F.cross_entropy(model.classifier(e_s), emo_s) + F.cross_entropy(
-        model.classifier(e_t), emo_t
-    )
+    logits = model.classifier(e_real)
+    cls = F.cross_entropy(logits, torch.cat([emo_s, emo_t])) * 2  # Eq. 2 for S plus for T
     pose = F.mse_loss(rp_t, p_s.detach()) + F.mse_loss(rp_s, p_t.detach())
     emotion = F.mse_loss(re_t, e_s.detach()) + F.mse_loss(re_s, e_t.detach())
     self_rec = F.mse_loss(rec_s, s) + F.mse_loss(rec_t, t)
-    terms = {"identity": identity, "cls": cls, "pose": pose, "emotion": emotion, "self": self_rec}
+    terms = {"identity": identity, "cls": cls, "pose": pose, "emotion": emotion, "self": self_rec,
+             **extra}  # fmt: skip
     weight = {k: swap_weight if k in SWAP_TERMS else 1.0 for k in terms}
     loss = sum(weight[k] * v for k, v in terms.items() if k not in options.drop)
     return {"loss": loss, **terms}

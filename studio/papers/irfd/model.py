@@ -30,6 +30,7 @@ class IrfdConfig:
     style_dim: int = 256
     decoder_widths: tuple[int, ...] = (192, 160, 128, 64, 32, 16)  # 4² → 128²
     n_emotions: int = len(EMOTIONS)
+    pose_regressor: bool = False  # a linear (yaw, pitch, roll) head on the pose code: weak labels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -142,7 +143,8 @@ class Generator(nn.Module):
 
 
 class Irfd(nn.Module):
-    """E_i, E_e, E_p, the emotion classifier C_m on the emotion code, and G_d."""
+    """E_i, E_e, E_p, the emotion classifier C_m on the emotion code, and G_d (and, with
+    `pose_regressor`, the weakly supervised pose head: a deviation, see losses.py)."""
 
     def __init__(self, config: IrfdConfig | None = None):
         super().__init__()
@@ -151,6 +153,8 @@ class Irfd(nn.Module):
         self.emotion = Encoder(c.emotion_dim, c.encoder_widths, c.size)
         self.pose = Encoder(c.pose_dim, c.encoder_widths, c.size)
         self.classifier = nn.Linear(c.emotion_dim, c.n_emotions)
+        if c.pose_regressor:
+            self.pose_regressor = nn.Linear(c.pose_dim, 3)
         self.generator = Generator(c)
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -4,15 +4,16 @@ images of different people and takes the losses of `studio.papers.irfd.losses`."
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 
 from studio.nn.loop import TrainConfig, train
 from studio.papers.irfd.codes import to_tensor
-from studio.papers.irfd.losses import LossOptions, irfd_losses
+from studio.papers.irfd.losses import LossOptions, encoder_losses, irfd_losses
 from studio.papers.irfd.model import Irfd, IrfdConfig
 
 
@@ -29,24 +30,45 @@ class IrfdOptions:
     # G_d never learns to draw a face on this budget (measured: see the card)
     swap_weight: float = 0.1
     swap_ramp: int = 200
+    # measured deviations (losses.py; docs/IRFD.md "Split encoders"): E_i and E_e learn from
+    # their own losses only; `encoders_only` is their warm-up run, `init_from` starts from a run
+    split_encoders: bool = False
+    pose_labels: bool = False
+    encoders_only: bool = False
+    init_from: str = ""
 
 
 def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, index: np.ndarray,
-               n: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:  # fmt: skip
-    """n pairs of images (from `index`) whose people differ."""
+               n: int, rng: np.random.Generator, angles: np.ndarray | None = None,
+               ) -> dict[str, torch.Tensor]:  # fmt: skip
+    """n pairs of images (from `index`) whose people differ, and for each S another image of
+    the same person (`same_s`; S itself when the person has one image in `index`). With
+    `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's."""
     s = rng.choice(index, n)
     t = rng.choice(index, n)
     same = identity[s] == identity[t]
     while same.any():
         t[same] = rng.choice(index, int(same.sum()))
         same = identity[s] == identity[t]
+    same_s = np.array([_another_image(i, identity, index, rng) for i in s])
 
-    return {
+    batch = {
         "s": to_tensor(images[s]),
         "t": to_tensor(images[t]),
+        "same_s": to_tensor(images[same_s]),
         "emo_s": torch.as_tensor(emotion[s]),
         "emo_t": torch.as_tensor(emotion[t]),
+        "emo_same_s": torch.as_tensor(emotion[same_s]),
+        "ids": torch.as_tensor(identity[np.r_[s, t]]),
     }
+    if angles is not None:
+        batch["angles"] = torch.as_tensor(angles[np.r_[s, t]], dtype=torch.float32)
+    return batch
+
+
+def _another_image(i: int, identity: np.ndarray, index: np.ndarray, rng) -> int:
+    others = index[(identity[index] == identity[i]) & (index != i)]
+    return int(rng.choice(others)) if len(others) else int(i)
 
 
 def held_out_validation(data: dict[str, np.ndarray], n: int = 48):
@@ -76,21 +98,39 @@ def train_irfd(
 ) -> Irfd:
     """Train on the set's training people (`data` from `load_imageset`)."""
     torch.manual_seed(options.seed)
+    if options.pose_labels:
+        config = replace(config or IrfdConfig(), pose_regressor=True)
     model = Irfd(config)
+    if options.init_from:
+        _init_from(model, Path(options.init_from))
     index = np.flatnonzero(~data["held_out"])
-    losses = LossOptions(options.literal_triplet, options.frozen_reencoding)
+    # the training people's images grouped by person, for `same_s`
+    order = index[np.argsort(data["identity"][index], kind="stable")]
+    losses = LossOptions(
+        options.literal_triplet, options.frozen_reencoding,
+        split_encoders=options.split_encoders, pose_labels=options.pose_labels,
+    )  # fmt: skip
+    angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1) if options.pose_labels else None
 
     def get_batch(step, rng, rank, world):
         n = options.pairs // world
-        batch = pair_batch(data["images"], data["identity"], data["emotion"], index, n, rng)
+        batch = pair_batch(
+            data["images"], data["identity"], data["emotion"], order, n, rng, angles
+        )
         ramp = min(1.0, step / options.swap_ramp) if options.swap_ramp else 1.0
         batch["swap_weight"] = options.swap_weight * ramp
         return batch
 
     def loss_fn(m: Irfd, batch: dict) -> dict[str, torch.Tensor]:
+        if options.encoders_only:
+            labels = torch.cat([batch["emo_s"], batch["emo_same_s"], batch["emo_t"]])
+            return encoder_losses(
+                m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"]
+            )
         return irfd_losses(
-            m, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], losses, batch["swap_weight"]
-        )
+            m, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], losses,
+            batch["swap_weight"], batch["same_s"], batch["ids"], batch.get("angles"),
+        )  # fmt: skip
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -111,3 +151,13 @@ def train_irfd(
     return train(
         model, loss_fn, get_batch, config_, resume, progress, validate=held_out_validation(data)
     )
+
+
+def _init_from(model: Irfd, run: Path) -> None:
+    """Start from another run's weights (the encoders' warm-up): every tensor both share."""
+    weights = run / "model.safetensors"
+    if not weights.exists():
+        raise FileNotFoundError(f"No weights to start from in {run}")
+    own = model.state_dict()
+    state = {k: v for k, v in load_file(str(weights)).items() if k in own}
+    model.load_state_dict(state, strict=False)

@@ -1,0 +1,141 @@
+"""IRFD's measured deviations: split encoders (E_i and E_e learn only their own losses, with a
+batch-hard triplet of real images), their warm-up run, weak pose labels, and re-encoding that
+leaves the encoders' batch-norm statistics alone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from studio.papers.irfd import cli
+from studio.papers.irfd.codes import load_run
+from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet
+from studio.papers.irfd.model import Irfd, IrfdConfig
+from studio.papers.irfd.train import IrfdOptions, _init_from, pair_batch, train_irfd
+
+TINY = IrfdConfig(
+    identity_dim=16, emotion_dim=8, pose_dim=4, encoder_widths=(8, 8, 8, 8, 8), style_dim=32,
+    decoder_widths=(16, 16, 8, 8, 8, 8),
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data():
+    """24 random 128² images of 6 people (4 each), every factor the losses read."""
+    rng = np.random.default_rng(0)
+    n = 24
+    out = {
+        "images": rng.integers(0, 255, (n, 128, 128, 3), dtype=np.uint8),
+        "identity": np.repeat(np.arange(6), 4),
+        "emotion": rng.integers(0, 8, n),
+        "yaw": rng.normal(0, 20, n),
+        "pitch": rng.normal(0, 10, n),
+        "roll": rng.normal(0, 5, n),
+    }
+    out["held_out"] = out["identity"] >= 5
+    return out
+
+
+def _grads(module: torch.nn.Module) -> float:
+    return sum(float(p.grad.abs().sum()) for p in module.parameters() if p.grad is not None)
+
+
+def test_the_batch_hard_triplet_takes_the_closest_other_person():
+    a = torch.tensor([[1.0, 0.0]])
+    p = torch.tensor([[0.0, 1.0]])  # distance √2 from the anchor
+    negatives = torch.tensor([[1.0, 0.0], [1.0, 0.1], [-1.0, 0.0]])
+    # the first negative is the anchor's own person (masked), the second is the hardest
+    loss = real_triplet(a, p, negatives, torch.tensor([7]), torch.tensor([7, 3, 4]))
+    hardest = (torch.tensor([1.0, 0.0]) - torch.nn.functional.normalize(negatives[1], dim=0)).norm()
+    assert torch.isclose(loss, 2**0.5 - hardest + 0.5)
+    only_far = real_triplet(a, a, negatives[2:], torch.tensor([7]), torch.tensor([4]))
+    assert float(only_far) == 0.0  # positive at 0, negative at 2: met
+
+
+def test_pairs_come_with_another_image_of_the_same_person(data):
+    index = np.flatnonzero(~data["held_out"])
+    angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1)
+    batch = pair_batch(data["images"], data["identity"], data["emotion"], index, 8,
+                       np.random.default_rng(1), angles)  # fmt: skip
+    ids = batch["ids"].numpy()
+    assert (ids[:8] != ids[8:]).all()
+    # the positive is a different image of S's person (images are random noise: unique)
+    flat = data["images"].reshape(len(data["images"]), -1)
+    for k in range(8):
+        same = batch["same_s"][k].permute(1, 2, 0).mul(255).round().byte().numpy().reshape(-1)
+        (row,) = np.flatnonzero((flat == same).all(1))
+        assert data["identity"][row] == ids[k]
+        assert not torch.equal(batch["same_s"][k], batch["s"][k])
+    assert batch["angles"].shape == (16, 3)
+
+
+def test_split_encoders_keep_reconstruction_out_of_identity_and_emotion(data):
+    torch.manual_seed(0)
+    model = Irfd(TINY)
+    batch = pair_batch(data["images"], data["identity"], data["emotion"],
+                       np.flatnonzero(~data["held_out"]), 4, np.random.default_rng(0))  # fmt: skip
+    split = LossOptions(split_encoders=True)
+
+    def grads_of(term: str, options: LossOptions) -> dict[str, float]:
+        model.zero_grad()
+        out = irfd_losses(model, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], options,
+                          1.0, batch["same_s"], batch["ids"])  # fmt: skip
+        out[term].backward()
+        return {k: _grads(getattr(model, k)) for k in ("identity", "emotion", "pose", "generator")}
+
+    rec = grads_of("self", split)
+    assert rec["identity"] == 0 and rec["emotion"] == 0
+    assert rec["pose"] > 0 and rec["generator"] > 0
+    assert grads_of("self", LossOptions())["identity"] > 0  # the paper's joint training
+    real = grads_of("real_identity", split)
+    assert real["identity"] > 0 and real["generator"] == 0
+    cls = grads_of("cls", split)
+    assert cls["emotion"] > 0 and cls["identity"] == 0
+    swap = grads_of("identity", split)  # Eq. 1 on the fakes now trains G_d only
+    assert swap["generator"] > 0 and swap["identity"] == 0
+    with pytest.raises(ValueError, match="same_s"):
+        irfd_losses(model, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], split)
+
+
+def test_re_encoding_fakes_leaves_batch_norm_statistics_alone():
+    model = Irfd(TINY)
+    x = torch.rand(4, 3, 128, 128)
+    before = model.pose.stages[0].body[1].running_mean.clone()
+    with _frozen([model.pose]):
+        model.pose(x)
+    torch.testing.assert_close(model.pose.stages[0].body[1].running_mean, before)
+    assert model.pose.stages[0].body[1].momentum == 0.1  # restored
+    model.pose(x)
+    assert not torch.allclose(model.pose.stages[0].body[1].running_mean, before)
+
+
+def test_pose_labels_train_a_pose_head_that_ships(data, tmp_path):
+    options = IrfdOptions(steps=3, pairs=4, split_encoders=True, pose_labels=True)
+    train_irfd(data, options, tmp_path / "run", TINY)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert {"pose_label", "real_identity"} <= set(rows[-1])
+    model = load_run(tmp_path / "run")
+    assert model.config.pose_regressor and model.pose_regressor.out_features == 3
+    flags = cli._option_flags(json.loads((tmp_path / "run" / "irfd_options.json").read_text()))
+    assert "--pose-labels" in flags and "--split-encoders" in flags
+
+
+def test_the_warm_up_trains_the_encoders_only_and_the_next_run_starts_from_it(data, tmp_path):
+    torch.manual_seed(0)
+    untouched = Irfd(TINY).state_dict()
+    train_irfd(data, IrfdOptions(steps=3, pairs=4, encoders_only=True), tmp_path / "warm", TINY)
+    warm = load_run(tmp_path / "warm").state_dict()
+    for k, v in warm.items():
+        moved = not torch.equal(v, untouched[k])
+        if k.startswith(("generator.", "pose.")) and "running" not in k and "tracked" not in k:
+            assert not moved, k  # nothing trains G_d or E_p in the warm-up
+    assert not torch.equal(warm["identity.head.weight"], untouched["identity.head.weight"])
+    assert not torch.equal(warm["classifier.weight"], untouched["classifier.weight"])
+    model = Irfd(IrfdConfig(**{**TINY.to_dict(), "pose_regressor": True}))
+    _init_from(model, tmp_path / "warm")
+    torch.testing.assert_close(model.identity.head.weight, warm["identity.head.weight"])
+    with pytest.raises(FileNotFoundError):
+        _init_from(model, tmp_path / "nothing")
