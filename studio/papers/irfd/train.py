@@ -110,13 +110,13 @@ def train_irfd(
         options.literal_triplet, options.frozen_reencoding,
         split_encoders=options.split_encoders, pose_labels=options.pose_labels,
     )  # fmt: skip
-    angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1) if options.pose_labels else None
+    angles = None
+    if options.pose_labels:
+        angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1)
 
     def get_batch(step, rng, rank, world):
         n = options.pairs // world
-        batch = pair_batch(
-            data["images"], data["identity"], data["emotion"], order, n, rng, angles
-        )
+        batch = pair_batch(data["images"], data["identity"], data["emotion"], order, n, rng, angles)
         ramp = min(1.0, step / options.swap_ramp) if options.swap_ramp else 1.0
         batch["swap_weight"] = options.swap_weight * ramp
         return batch
@@ -124,9 +124,7 @@ def train_irfd(
     def loss_fn(m: Irfd, batch: dict) -> dict[str, torch.Tensor]:
         if options.encoders_only:
             labels = torch.cat([batch["emo_s"], batch["emo_same_s"], batch["emo_t"]])
-            return encoder_losses(
-                m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"]
-            )
+            return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"])
         return irfd_losses(
             m, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], losses,
             batch["swap_weight"], batch["same_s"], batch["ids"], batch.get("angles"),
