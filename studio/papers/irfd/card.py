@@ -62,3 +62,32 @@ DEVIATIONS = [
         "why": "the 10 MB limit per checkpoint file",
     },
 ]
+
+SPLIT_ENCODERS = {
+    "what": "split encoders (`--split-encoders`, after an `--encoders-only` warm-up run): E_i "
+    "learns from a batch-hard triplet of real images (another image of the same person against "
+    "the closest other person in the batch, margin 0.5) and E_e from the cross-entropy only; "
+    "their codes reach G_d and the swap terms detached, so reconstruction and the swaps train "
+    "G_d and E_p only. The paper trains all three encoders jointly from every loss and its "
+    "triplet (Eq. 1) reads the swapped fakes (kept: it now trains G_d)",
+    "why": "measured on this set (docs/IRFD.md, 'Split encoders'): trained jointly, "
+    "reconstruction's gradient pulled head pose into the identity code and the emotion head "
+    "never left chance in one CPU session; the identity labels the real triplet needs exist in "
+    "the paper's data (MEAD, VoxCeleb)",
+}
+POSE_LABELS = {
+    "what": "weak pose supervision (`--pose-labels`): a linear head on the pose code regresses "
+    "yaw, pitch and roll (MSE, degrees / 30); the paper learns pose without labels",
+    "why": "without labels the pose code did not reach the probes' bar on this budget "
+    "(docs/IRFD.md); SynthTalk gives every image's pose for free",
+}
+
+
+def deviations(options: dict) -> list[dict]:
+    """The card's deviations for a run's options."""
+    out = list(DEVIATIONS)
+    if options.get("split_encoders"):
+        out.append(SPLIT_ENCODERS)
+    if options.get("pose_labels"):
+        out.append(POSE_LABELS)
+    return out

@@ -22,7 +22,7 @@ from studio.errors import StudioError
 from studio.nn.checkpoints import save_checkpoint
 from studio.nn.loop import read_log
 from studio.papers.irfd.bench import BARS
-from studio.papers.irfd.card import DEVIATIONS, PAPER
+from studio.papers.irfd.card import PAPER, deviations
 from studio.papers.irfd.codes import load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
 from studio.papers.irfd.sources import crop_source, held_out_person
@@ -223,6 +223,6 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
             "command": command,
         },
         "metrics": metrics,
-        "deviations": DEVIATIONS,
+        "deviations": deviations(options),
     }
     return save_checkpoint("irfd", state, card, checkpoints)

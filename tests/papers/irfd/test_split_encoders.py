@@ -121,6 +121,11 @@ def test_pose_labels_train_a_pose_head_that_ships(data, tmp_path):
     assert model.config.pose_regressor and model.pose_regressor.out_features == 3
     flags = cli._option_flags(json.loads((tmp_path / "run" / "irfd_options.json").read_text()))
     assert "--pose-labels" in flags and "--split-encoders" in flags
+    card_text = json.dumps(
+        cli.deviations(json.loads((tmp_path / "run" / "irfd_options.json").read_text()))
+    )
+    assert "split encoders" in card_text and "weak pose supervision" in card_text
+    assert "split encoders" not in json.dumps(cli.deviations({}))
 
 
 def test_the_warm_up_trains_the_encoders_only_and_the_next_run_starts_from_it(data, tmp_path):
