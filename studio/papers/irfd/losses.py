@@ -117,15 +117,20 @@ def irfd_losses(
     n = len(s)
     split = options.split_encoders
     # each network runs once per step on everything it sees (bigger batches run faster on a CPU)
-    i, e, p = model.encode(torch.cat([s, t]))
     extra: dict[str, torch.Tensor] = {}
-    e_real = e  # the classifier reads E_e's own codes, also when G_d gets them detached
     if split:
         if same_s is None or ids is None:
             raise ValueError("split_encoders needs same_s (another image of each S's person) "
                              "and ids")  # fmt: skip
-        positive = model.identity(same_s.contiguous())
+        # the positives in the same pass as S and T: one set of batch-norm statistics for all
+        real = torch.cat([s, t]).contiguous()
+        i, positive = model.identity(torch.cat([real, same_s.contiguous()])).split(2 * n)
+        e, p = model.emotion(real), model.pose(real)
         extra["real_identity"] = real_triplet(i[:n], positive, i, ids[:n], ids)
+    else:
+        i, e, p = model.encode(torch.cat([s, t]))
+    e_real = e  # the classifier reads E_e's own codes, also when G_d gets them detached
+    if split:
         i, e = i.detach(), e.detach()  # G_d and the swap terms do not reach E_i, E_e
     if options.pose_labels:
         if angles is None:
