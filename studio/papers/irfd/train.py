@@ -104,7 +104,8 @@ def train_irfd(
     if options.init_from:
         _init_from(model, Path(options.init_from))
     index = np.flatnonzero(~data["held_out"])
-    # the training people's images grouped by person, for `same_s`
+    # drawn from the training images sorted by person (the order the runs of docs/IRFD.md
+    # drew from since session 7; `same_s` looks the person up, it does not need the order)
     order = index[np.argsort(data["identity"][index], kind="stable")]
     losses = LossOptions(
         options.literal_triplet, options.frozen_reencoding,
