@@ -18,9 +18,10 @@ learn from the fakes at all (the lesson of the first small IRFD: co-adapting cod
 Two measured deviations (docs/IRFD.md, "Split encoders"):
 - `split_encoders`: E_i and E_e learn from their own losses only — E_i from a batch-hard
   triplet of real images (anchor, another image of the same person, the closest other person
-  in the batch: identity labels, which MEAD and VoxCeleb have), E_e from the cross-entropy. Their codes enter G_d detached, so
-  self-reconstruction and the swap terms train G_d and E_p only: what the picture holds beyond
-  identity and emotion can only reach G_d through the pose code. `encoder_losses` alone is the
+  in the batch: identity labels, which MEAD and VoxCeleb have), E_e from the cross-entropy.
+  Their codes enter G_d detached, so self-reconstruction and the swap terms train G_d and E_p
+  only: what the picture holds beyond identity and emotion can reach G_d only through the pose
+  code. `encoder_losses` alone is the
   warm-up run that trains E_i and E_e before G_d joins.
 - `pose_labels`: a linear head on the pose code regresses (yaw, pitch, roll) — weak pose
   supervision; the paper learns pose without labels.
