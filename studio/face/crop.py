@@ -73,16 +73,21 @@ MOUTH_H, MOUTH_W = 32, 48
 MOUTH_SCALE = (0.42, 0.63)  # crop height, width as fractions of the face-oval extent
 
 
-def mouth_crop(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """(32, 48) uint8 grayscale crop centred on the outer lip loop; its size is a fixed
-    fraction of the face's extent measured above the jaw (`crop_box`), so it does not breathe
-    with the mouth opening."""
+def mouth_box(landmarks: np.ndarray) -> np.ndarray:
+    """(x0, y0, w, h) of the mouth crop in the landmarks' pixels: centred on the outer lip
+    loop, its size a fixed fraction of the face's extent measured above the jaw (`crop_box`),
+    so it does not breathe with the mouth opening."""
     x0, _, x1, _ = crop_box(landmarks, scale=1.0)
     extent = float(x1 - x0)
     centre = landmarks[list(OUTER_LIP_LOOP), :2].mean(0)
     h, w = MOUTH_SCALE[0] * extent, MOUTH_SCALE[1] * extent
+    return np.array([centre[0] - w / 2, centre[1] - h / 2, w, h], np.float64)
+
+
+def mouth_crop(rgb: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
+    """(32, 48) uint8 grayscale crop of the mouth (`mouth_box`), the sync expert's input."""
+    x0, y0, w, h = (float(v) for v in mouth_box(landmarks))
     sx, sy = MOUTH_W / w, MOUTH_H / h
-    x0, y0 = centre[0] - w / 2, centre[1] - h / 2
     affine = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], dtype=np.float32)
     gray = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY)
     return cv2.warpAffine(

@@ -2,6 +2,7 @@
 
 python -m studio.irfd make --out data/irfd-set            # 1,100 people × 24 images, 128²
 python -m studio.irfd make --preset tiny --out /tmp/irfd  # 8 people × 4 images
+python -m studio.irfd make-clips --out data/speak-clips   # SPEAK's talking clips, 320 people
 python -m studio.irfd ship runs/irfd --metrics docs/benchmarks/irfd.json  # → checkpoints/irfd.*
 python -m studio.irfd swap person:1000 person:1001 photo.jpg --out grid.png  # SPEAK Fig. 5
 """
@@ -26,12 +27,15 @@ from studio.papers.irfd.card import PAPER, deviations
 from studio.papers.irfd.codes import load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
 from studio.papers.irfd.sources import crop_source, held_out_person
+from studio.papers.irfd.speak.clipset import PRESETS as CLIP_PRESETS
+from studio.papers.irfd.speak.clipset import build_clipset
 from studio.papers.irfd.swaps import Source, grid
 from studio.papers.irfd.train import IrfdOptions, train_irfd
 from studio.provenance import commit
 from studio.sources import load_face_source
 
 DEFAULT_SET = "data/irfd-set"
+DEFAULT_CLIPS = "data/speak-clips"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,6 +45,10 @@ def parser() -> argparse.ArgumentParser:
     make.add_argument("--out", default=DEFAULT_SET)
     make.add_argument("--preset", choices=sorted(PRESETS), default="default")
     make.add_argument("--workers", type=int, default=0, help="processes (default: up to 2)")
+    clips = sub.add_parser("make-clips", help="render SPEAK stage 2's talking clips (resumes)")
+    clips.add_argument("--out", default=DEFAULT_CLIPS)
+    clips.add_argument("--preset", choices=sorted(CLIP_PRESETS), default="default")
+    clips.add_argument("--workers", type=int, default=0, help="processes (default: up to 2)")
     ship = sub.add_parser("ship", help="write checkpoints/irfd.* from a training run")
     ship.add_argument("run", help="the run folder of `python -m studio.train irfd --out RUN`")
     ship.add_argument("--imageset", default=DEFAULT_SET)
@@ -83,6 +91,14 @@ def main(argv: list[str] | None = None) -> int:
                 lambda done, total: print(f"chunk {done}/{total}", file=sys.stderr, flush=True),
             )
             print(json.dumps(json.loads((folder / MANIFEST).read_text()), indent=1)[:2000])
+        elif args.command == "make-clips":
+            folder = build_clipset(
+                CLIP_PRESETS[args.preset],
+                args.out,
+                args.workers,
+                lambda done, total: print(f"clip {done}/{total}", file=sys.stderr, flush=True),
+            )
+            print(folder)
         elif args.command == "ship":
             metrics = card_metrics(args.metrics) if args.metrics else {}
             command = "python -m studio.irfd " + shlex.join(argv or sys.argv[1:])
@@ -181,6 +197,33 @@ def _option_flags(options: dict) -> list[str]:
     return flags
 
 
+def _training_record(run: Path, options: dict, command: str) -> dict:
+    """How a run was trained: its options, the command that redoes it, its curve, where."""
+    log = read_log(run / "log.jsonl")
+    trained_by = shlex.join(["python", "-m", "studio.train", "irfd", "--out", str(run), "--no-ship",
+                             *_option_flags(options)])  # fmt: skip
+    return {
+        "options": options,
+        "trained_by": trained_by,
+        "steps": log[-1]["step"] if log else 0,
+        "minutes": round(log[-1]["seconds"] / 60, 1) if log else 0.0,
+        "curve": [
+            {
+                "step": r["step"],
+                "minutes": round(r["seconds"] / 60, 2),
+                "psnr": round(r["val/psnr"], 2),
+                "emotion_acc": round(r["val/emotion_acc"], 3),
+            }
+            for r in log
+            if "val/psnr" in r
+        ],
+        "machine": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "commit": commit(),
+        "command": command,
+    }
+
+
 def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
          command: str = "") -> Path:  # fmt: skip
     """checkpoints/irfd.safetensors (float16) + its card, from a run's latest weights."""
@@ -188,12 +231,14 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
     if not (run / "model.safetensors").exists():
         raise StudioError(f"No trained weights in {run} — train with `python -m studio.train irfd`")
     model = load_run(run)
-    log = read_log(run / "log.jsonl")
     state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
     manifest = folder / MANIFEST
     options = json.loads((run / "irfd_options.json").read_text())
-    trained_by = shlex.join(["python", "-m", "studio.train", "irfd", "--out", str(run), "--no-ship",
-                             *_option_flags(options)])  # fmt: skip
+    training = _training_record(run, options, command)
+    if options.get("init_from"):  # the run it started from is part of the recipe
+        first = Path(options["init_from"])
+        first_options = json.loads((first / "irfd_options.json").read_text())
+        training["started_from"] = _training_record(first, first_options, "")
     card = {
         "name": "irfd",
         "paper": PAPER,
@@ -202,26 +247,7 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
         "data": json.loads(manifest.read_text())
         if manifest.exists()
         else {"imageset": str(folder)},
-        "training": {
-            "options": options,
-            "trained_by": trained_by,
-            "steps": log[-1]["step"] if log else 0,
-            "minutes": round(log[-1]["seconds"] / 60, 1) if log else 0.0,
-            "curve": [
-                {
-                    "step": r["step"],
-                    "minutes": round(r["seconds"] / 60, 2),
-                    "psnr": round(r["val/psnr"], 2),
-                    "emotion_acc": round(r["val/emotion_acc"], 3),
-                }
-                for r in log
-                if "val/psnr" in r
-            ],  # fmt: skip
-            "machine": platform.processor() or platform.machine(),
-            "threads": torch.get_num_threads(),
-            "commit": commit(),
-            "command": command,
-        },
+        "training": training,
         "metrics": metrics,
         "deviations": deviations(options),
     }

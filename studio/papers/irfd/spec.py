@@ -14,8 +14,9 @@ SPEC = PaperSpec(
     models=(
         Model(
             "irfd",
-            "identity / emotion / pose encoders + generator on IRFD's image set "
-            "(builds data/irfd-set when absent; 800 steps took 52 min on 2 cores)",
+            "identity / emotion / pose encoders + generator on IRFD's image set (builds "
+            "data/irfd-set when absent); shipped: --encoders-only warm-up (33 min), then "
+            "--split-encoders --swap-weight 0 --init-from it (600 steps, 40–73 min)",
             cli.train_command,
             cli.add_options,
         ),

@@ -1,0 +1,113 @@
+"""SPEAK stage 2: its clip set, the differentiable mouth crop, the code smoothing, the start from
+G_d, and a few training steps of both phases on a tiny set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from studio.evaluators.sync_expert.model import SyncExpert
+from studio.face.crop import mouth_box, mouth_crop
+from studio.papers.irfd.codes import encode, generate
+from studio.papers.irfd.model import Irfd, IrfdConfig
+from studio.papers.irfd.speak.clipset import PRESETS, build_clipset, load_clipset
+from studio.papers.irfd.speak.data import EMOTION_SIGMA, clip_codes, smooth
+from studio.papers.irfd.speak.losses import mouth_crops
+from studio.papers.irfd.speak.model import Speak
+from studio.papers.irfd.speak.train import SpeakOptions, train_speak
+from studio.speech.features import SAMPLE_RATE
+from studio.synth.sentences import HELD_OUT_SENTENCES
+
+SMALL = IrfdConfig(encoder_widths=(8, 8, 8, 8, 8), decoder_widths=(16, 16, 8, 8, 8, 8))
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("speak") / "clips"
+    build_clipset(PRESETS["tiny"], folder, workers=1)
+    return folder
+
+
+def test_clip_set_keeps_frames_audio_and_landmarks_together(tiny_set):
+    clips = load_clipset(tiny_set)
+    assert len(clips) == 4 and [c.held_out for c in clips] == [False, False, False, True]
+    for clip in clips:
+        n = len(clip)
+        assert 0 < n <= PRESETS["tiny"].max_frames
+        assert clip.frames.shape == (n, 128, 128, 3) and clip.frames.dtype == np.uint8
+        assert len(clip.audio) == n * SAMPLE_RATE // 25
+        # the face sits inside the fixed crop
+        assert (clip.landmarks > 0).all() and (clip.landmarks < 128).all()
+    assert clips[-1].text in HELD_OUT_SENTENCES
+    assert len(load_clipset(tiny_set, held_out=True)) == 1
+
+
+def test_differentiable_mouth_crop_matches_the_sync_experts_input(tiny_set):
+    clip = load_clipset(tiny_set)[0]
+    truth = mouth_crop(clip.frames[5], clip.landmarks[5]).astype(np.float32)
+    frames = torch.as_tensor(clip.frames[5:6]).permute(0, 3, 1, 2).float() / 255
+    box = torch.as_tensor(mouth_box(clip.landmarks[5])[None]).float()
+    ours = mouth_crops(frames.requires_grad_(), box)
+    assert ours.shape == (1, 32, 48)
+    assert np.abs(ours[0].detach().numpy() - truth).mean() < 4.0  # gray levels of 255
+    ours.sum().backward()
+    assert frames.grad.abs().sum() > 0
+
+
+def test_smoothing_keeps_the_held_emotion_and_drops_lip_rate_motion():
+    t = np.arange(100, dtype=np.float64)
+    held = np.full((100, 2), 3.0)
+    fast = held + np.sin(2 * np.pi * t / 4)[:, None]  # a 4-frame (160 ms) oscillation
+    out = smooth(fast, EMOTION_SIGMA)
+    assert np.allclose(smooth(held, EMOTION_SIGMA), 3.0)
+    inside = slice(20, 80)  # away from the reflected edges
+    assert np.abs(out[inside] - 3.0).max() < 0.01
+    assert np.abs(out - 3.0).max() < 0.1
+
+
+def test_speak_starts_as_irfds_reconstruction(tiny_set):
+    torch.manual_seed(0)
+    irfd = Irfd(SMALL).eval()
+    clip = load_clipset(tiny_set)[0]
+    codes = clip_codes(irfd, clip)
+    speak = Speak(SMALL)
+    speak.start_from(irfd)
+    speak.eval()
+    n = 4
+    with torch.no_grad():
+        ours = speak.talker(
+            torch.as_tensor(codes.mel[:n]),
+            torch.as_tensor(np.repeat(codes.identity[None], n, 0)),
+            torch.as_tensor(codes.emotion[:n]),
+            torch.as_tensor(codes.pose[:n]),
+        )
+    identity = np.repeat(codes.identity[None], n, 0)
+    theirs = generate(irfd, identity, codes.emotion[:n], codes.pose[:n])
+    assert np.abs((ours.permute(0, 2, 3, 1).numpy() * 255) - theirs).max() < 1.0
+    # the identity code is the first frame's
+    assert np.allclose(codes.identity, encode(irfd, clip.frames[:1]).identity[0], atol=1e-5)
+
+
+def test_a_few_steps_train_both_phases_and_log_every_term(tiny_set, tmp_path):
+    torch.manual_seed(0)
+    irfd = Irfd(SMALL)
+    sync = SyncExpert()
+    clips = load_clipset(tiny_set, held_out=False)
+    held = load_clipset(tiny_set, held_out=True)
+    start = Speak(SMALL)
+    start.start_from(irfd)
+    model = train_speak(
+        irfd, sync, clips, SpeakOptions(steps=3, windows=2), tmp_path / "run", validation=held
+    )
+    rows = [line for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    last = __import__("json").loads(rows[-1])
+    for key in ("D/loss", "G/gan", "G/sync", "G/perceptual", "G/l1", "val/psnr"):
+        assert np.isfinite(last[key]), key
+    moved = lambda a, b: any(  # noqa: E731
+        not torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True)
+    )
+    assert moved(model.talker.editing, start.talker.editing)
+    assert moved(model.disc, start.disc)
+    # the judges stayed frozen
+    assert not any(p.requires_grad for p in irfd.parameters())
