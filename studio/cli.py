@@ -175,15 +175,21 @@ def _cmd_talk(args: argparse.Namespace) -> None:
             from studio.papers.nerf.render import shipped_renderer
 
             result = talk_nerf(request, shipped_renderer(), progress)
+        elif args.renderer == "speak":
+            from studio.irfd.talk import talk_speak
+            from studio.papers.irfd.speak.drive import load_speak
+
+            result = talk_speak(request, load_speak(), progress)
         else:
             result = talk(request, progress=progress)
     finally:
         bar.close()
     out = result.write(args.out)
     t = result.timings
+    world = "IRFD" if args.renderer == "speak" else "SynthTalk"
     print(
-        f"wrote {out}: {result.duration:.2f} s of {args.size}² video with sound "
-        f"(SynthTalk person {result.identity}) in {t['total']:.1f} s "
+        f"wrote {out}: {result.duration:.2f} s of {result.frames.shape[1]}² video with sound "
+        f"({world} person {result.identity}) in {t['total']:.1f} s "
         f"({result.duration / t['total']:.2f} s of video per second)"
     )
 
@@ -247,9 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--size", type=int, default=256, help="frame size in pixels")
     talk.add_argument(
         "--renderer",
-        choices=("synthtalk", "nerf"),
+        choices=("synthtalk", "nerf", "speak"),
         default="synthtalk",
-        help="the SynthTalk rig, or the fitted Talking NeRF (its own person; 128 or 256 px)",
+        help="the SynthTalk rig, the fitted Talking NeRF (its own person; 128 or 256 px), or "
+        "SPEAK (an IRFD held-out person, --identity 1000–1099; 128 px)",
     )
     talk.add_argument("--seed", type=int, default=0)
     talk.add_argument("--out", required=True, help="the mp4 to write")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from studio.nn.spec import Model, PaperSpec, Suite
 from studio.papers.irfd import bench, cli
 from studio.papers.irfd.card import PAPER
+from studio.papers.irfd.speak import bench as speak_bench
+from studio.papers.irfd.speak import cli as speak_cli
 
 SPEC = PaperSpec(
     key="irfd",
@@ -20,6 +22,14 @@ SPEC = PaperSpec(
             cli.train_command,
             cli.add_options,
         ),
+        Model(
+            "speak",
+            "SPEAK stage 2: audio encoder + editing module + G_g on the frozen IRFD encoders "
+            "(builds data/speak-clips when absent)",
+            speak_cli.train_command,
+            speak_cli.add_options,
+            required=False,
+        ),
     ),
     suites=(
         Suite(
@@ -31,6 +41,22 @@ SPEC = PaperSpec(
             ("SPEAK / IRFD",),
             (("PSNR", "self_reconstruction_psnr"), ("SSIM", "self_reconstruction_ssim")),
             (("this studio: IRFD self-reconstruction, 128²", ""),),
+        ),
+        Suite(
+            "speak",
+            speak_bench.run,
+            "SPEAK self-driven on 20 held-out people saying held-out sentences: Table 1's "
+            "columns, beside G_d without audio and the true frames",
+            speak_bench.BARS,
+            ("SPEAK / IRFD",),
+            (("SSIM", "ssim"), ("PSNR", "psnr"), ("F-LMD", "f_lmd"), ("M-LMD", "m_lmd"),
+             ("Sync", "lse_c")),  # fmt: skip
+            (
+                ("this studio: SPEAK, 128², our sync expert", ""),
+                ("this studio: G_d, smoothed codes, no audio", "gd_smoothed_"),
+                ("this studio: G_d, each frame's own codes", "gd_own_codes_"),
+                ("this studio: ground truth", "ground_truth_"),
+            ),
         ),
     ),
     tabs=("code_swap",),

@@ -111,3 +111,90 @@ def test_a_few_steps_train_both_phases_and_log_every_term(tiny_set, tmp_path):
     assert moved(model.disc, start.disc)
     # the judges stayed frozen
     assert not any(p.requires_grad for p in irfd.parameters())
+
+
+# ----------------------------------------------------------------------------- ship, drive, talk
+@pytest.fixture(scope="module")
+def shipped(tiny_set, tmp_path_factory):
+    """A tiny IRFD and a 2-step SPEAK, both shipped into one checkpoints folder."""
+    from studio.nn.checkpoints import save_checkpoint
+    from studio.papers.irfd.speak import cli
+
+    folder = tmp_path_factory.mktemp("checkpoints")
+    torch.manual_seed(0)
+    irfd = Irfd(SMALL)
+    card = {"name": "irfd", "paper": "test", "version": 1, "config": SMALL.to_dict(), "data": {},
+            "training": {}, "metrics": {}, "deviations": []}  # fmt: skip
+    save_checkpoint("irfd", {k: v.half() for k, v in irfd.state_dict().items()}, card, folder)
+    run = folder.parent / "speak-run"
+    train_speak(irfd, SyncExpert(), load_clipset(tiny_set, held_out=False),
+                SpeakOptions(steps=2, windows=2), run)  # fmt: skip
+    cli.ship(run, tiny_set, {"lse_c": 1.0}, folder, "test")
+    return folder, run
+
+
+def test_the_shipped_talker_is_the_runs_and_names_its_irfd(shipped, tiny_set):
+    from studio.errors import StudioError
+    from studio.nn.checkpoints import load_checkpoint
+    from studio.papers.irfd.codes import load_irfd
+    from studio.papers.irfd.speak.drive import drive, load_speak, load_speak_run
+
+    folder, run = shipped
+    state, card = load_checkpoint("speak", folder)
+    assert all(v.dtype == torch.float16 for v in state.values())
+    assert not any(k.startswith("disc.") for k in state)  # D is not shipped
+    assert card["training"]["trained_by"].startswith("python -m studio.train speak")
+    assert card["deviations"] and card["irfd_sha256"]
+    model = load_speak(str(folder))
+    clip = load_clipset(tiny_set, held_out=True)[0]
+    ours = drive(model, clip.frames[0], clip.audio, clip.frames)
+    theirs = drive(load_speak_run(run, load_irfd(str(folder))), clip.frames[0], clip.audio,
+                   clip.frames)  # fmt: skip
+    assert ours.shape == (len(clip), 128, 128, 3)
+    assert np.abs(ours.astype(int) - theirs).mean() < 2.0  # float16 on disk
+    with pytest.raises(StudioError, match="128"):
+        drive(model, clip.frames[0, :64], clip.audio, clip.frames)
+    # another IRFD shipped under it: SPEAK refuses rather than draw nonsense
+    card_path = folder / "speak.json"
+    saved = card_path.read_text()
+    card_path.write_text(saved.replace(card["irfd_sha256"], "0" * 64))
+    try:
+        load_speak.cache_clear()
+        with pytest.raises(StudioError, match="another IRFD"):
+            load_speak(str(folder))
+    finally:
+        card_path.write_text(saved)
+        load_speak.cache_clear()
+
+
+def test_sources_are_looped_back_and_forth_to_the_audio():
+    from studio.papers.irfd.speak.drive import fit_length
+
+    x = np.arange(4)
+    assert fit_length(x, 3).tolist() == [0, 1, 2]
+    assert fit_length(x, 9).tolist() == [0, 1, 2, 3, 2, 1, 0, 1, 2]
+    assert fit_length(x[:1], 3).tolist() == [0, 0, 0]
+
+
+def test_talk_with_speak_writes_an_mp4_with_sound(shipped, tmp_path):
+    from studio.errors import StudioError
+    from studio.irfd.talk import talk_speak
+    from studio.media.video import probe_video
+    from studio.papers.irfd.speak.drive import load_speak
+    from studio.papers.rhythmic.talk import TalkRequest
+
+    model = load_speak(str(shipped[0]))
+    seen = []
+    result = talk_speak(
+        TalkRequest(identity=1001, text="Hello there.", motion="still", emotion="happy",
+                    intensity=3),
+        model, lambda f, what: seen.append(f),
+    )  # fmt: skip
+    n = len(result.frames)
+    assert result.frames.shape[1:] == (128, 128, 3) and result.identity == 1001
+    assert abs(n / 25 - len(result.audio.samples) / 16000) < 0.05
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+    info = probe_video(result.write(tmp_path / "speak.mp4"))
+    assert info["has_audio"] and info["n_frames"] == n
+    with pytest.raises(StudioError, match="1000"):
+        talk_speak(TalkRequest(identity=3, text="Hi."), model)

@@ -62,11 +62,32 @@ PRESETS = {
 }
 
 
+class PersonRig:
+    """One person of IRFD's image set at its fixed crop: rig values and pose → crop + its
+    landmarks (the crop box is the set's, from the frontal neutral face)."""
+
+    def __init__(self, people: ImageSetConfig, identity_id: int):
+        p = person(people, identity_id)
+        self.size = people.size
+        self.head = HeadRenderer(p.look, people.render_size, proportions=p.proportions)
+        self.camera = Camera(size=people.render_size)
+        rest = self.head.render(np.zeros(N_BLENDSHAPES, np.float32), np.zeros(6), self.camera)
+        self.affine = crop_affine(crop_box(rest.landmarks, CROP_SCALE), people.size)
+
+    def draw(self, values: np.ndarray, pose6: np.ndarray, light=None, background=None):
+        """(S, S, 3) uint8 crop and (478, 2) landmarks in its pixels."""
+        drawn = self.head.render(values, pose6, self.camera, light, background)
+        crop = cv2.warpAffine(
+            drawn.image, self.affine, (self.size, self.size),
+            flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+        return crop, drawn.landmarks[:, :2] @ self.affine[:, :2].T + self.affine[:, 2]
+
+
 def render_clip(config: ClipSetConfig, identity_id: int, held_out: bool) -> dict[str, np.ndarray]:
     """One person's clip: (T, S, S, 3) uint8 frames, 16 kHz audio, landmarks in crop pixels,
     pose6, blendshapes and the labels."""
     look = config.people
-    p = person(look, identity_id)
     rng = np.random.default_rng([config.seed, identity_id])
     sentences = HELD_OUT_SENTENCES if held_out else TRAIN_SENTENCES
     text = sentences[int(rng.integers(len(sentences)))]
@@ -75,20 +96,12 @@ def render_clip(config: ClipSetConfig, identity_id: int, held_out: bool) -> dict
     base = sample_identity(identity_id, look.seed)
     show = perform(text, emotion, intensity, base.voice, base.motion, rng)
     n = min(len(show.blendshapes), config.max_frames)
-    head = HeadRenderer(p.look, look.render_size, proportions=p.proportions)
-    camera = Camera(size=look.render_size)
-    rest = head.render(np.zeros(N_BLENDSHAPES, np.float32), np.zeros(6), camera)
-    affine = crop_affine(crop_box(rest.landmarks, CROP_SCALE), look.size)
+    rig = PersonRig(look, identity_id)
     _, light, background = sample_scene(rng, look.render_size)
     frames = np.empty((n, look.size, look.size, 3), np.uint8)
     landmarks = np.empty((n, 478, 2), np.float32)
     for t in range(n):
-        drawn = head.render(show.blendshapes[t], show.pose6[t], camera, light, background)
-        frames[t] = cv2.warpAffine(
-            drawn.image, affine, (look.size, look.size),
-            flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE,
-        )  # fmt: skip
-        landmarks[t] = drawn.landmarks[:, :2] @ affine[:, :2].T + affine[:, 2]
+        frames[t], landmarks[t] = rig.draw(show.blendshapes[t], show.pose6[t], light, background)
     samples = n * SAMPLE_RATE // FPS  # the frames' span exactly (the last frame's tail padded)
     audio = np.zeros(samples, np.float32)
     audio[: min(samples, len(show.audio))] = show.audio[:samples]

@@ -1,0 +1,125 @@
+"""`python -m studio.train speak`: train SPEAK stage 2 on the clip set and ship
+checkpoints/speak.* (the talker, float16) with its model card.
+
+python -m studio.irfd make-clips --out data/speak-clips      # 320 talking clips (≈ 6 min)
+python -m studio.train speak --steps 600 --out runs/speak     # needs checkpoints/irfd
+python -m studio.train speak --no-sync --out runs/speak-no-sync --no-ship   # Table 4's rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shlex
+from pathlib import Path
+
+import torch
+
+from studio.errors import StudioError
+from studio.evaluators.sync_expert.model import load as load_sync
+from studio.nn.checkpoints import _dir, save_checkpoint, sha256_file
+from studio.nn.loop import read_log
+from studio.papers.irfd.card import PAPER
+from studio.papers.irfd.codes import load_irfd
+from studio.papers.irfd.model import NAME as IRFD_NAME
+from studio.papers.irfd.speak.card import DEVIATIONS
+from studio.papers.irfd.speak.clipset import MANIFEST, PRESETS, build_clipset, load_clipset
+from studio.papers.irfd.speak.drive import load_speak_run
+from studio.papers.irfd.speak.losses import LossWeights
+from studio.papers.irfd.speak.model import NAME
+from studio.papers.irfd.speak.train import SpeakOptions, train_speak
+from studio.provenance import commit
+
+DEFAULT_CLIPS = "data/speak-clips"
+TERMS = ("gan", "sync", "perceptual", "l1")
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("speak only")
+    group.add_argument("--clips", default=DEFAULT_CLIPS, help="the clip set (built when absent)")
+    for term in TERMS:
+        group.add_argument(f"--no-{term}", action="store_true", help=f"ablation: without L_{term}")
+
+
+def options_from(args) -> SpeakOptions:
+    weights = LossWeights(**{t: 0.0 for t in TERMS if getattr(args, f"no_{t}", False)})
+    return SpeakOptions(
+        steps=args.steps or (3 if args.quick else SpeakOptions.steps),
+        windows=args.batch_size or SpeakOptions.windows,
+        lr=args.lr or SpeakOptions.lr,
+        seed=args.seed,
+        weights=weights,
+    )
+
+
+def train_command(args, argv: list[str]) -> dict:
+    """Build the clip set if needed, train on its training people, ship the talker."""
+    folder = Path(getattr(args, "clips", DEFAULT_CLIPS))
+    if not (folder / MANIFEST).exists():
+        build_clipset(PRESETS["tiny" if args.quick else "default"], folder)
+    irfd = load_irfd()
+    out = args.out or "runs/speak"
+    train_speak(
+        irfd, load_sync(), load_clipset(folder, held_out=False), options_from(args), out,
+        resume=args.resume, validation=load_clipset(folder, held_out=True)[:4],
+    )  # fmt: skip
+    if args.no_ship:
+        return {"run": out}
+    command = "python -m studio.train " + shlex.join(argv)
+    return {"checkpoint": str(ship(out, folder, {}, args.checkpoints, command))}
+
+
+def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
+         command: str = "") -> Path:  # fmt: skip
+    """checkpoints/speak.* from a run: the talker in float16, and a card naming the IRFD
+    checkpoint (sha256) whose encoders it was trained on."""
+    run = Path(run)
+    if not (run / "model.safetensors").exists():
+        raise StudioError(f"No trained weights in {run} — train: `python -m studio.train speak`")
+    irfd_file = _dir(checkpoints) / f"{IRFD_NAME}.safetensors"
+    model = load_speak_run(run, load_irfd(str(checkpoints) if checkpoints else None))
+    state = {k: v.half() for k, v in model.talker.state_dict().items()}
+    options = json.loads((run / "speak_options.json").read_text())
+    log = read_log(run / "log.jsonl")
+    skipped = [f"--no-{t}" for t in TERMS if options["weights"][t] == 0]
+    card = {
+        "name": NAME,
+        "paper": PAPER.replace("IRFD", "stage 2"),
+        "version": 1,
+        "config": json.loads((run / "speak_config.json").read_text()),
+        "irfd_config": model.irfd.config.to_dict(),
+        "irfd_sha256": sha256_file(irfd_file),
+        "data": json.loads((Path(clips) / MANIFEST).read_text()),
+        "training": {
+            "options": options,
+            "trained_by": shlex.join(
+                [
+                    "python",
+                    "-m",
+                    "studio.train",
+                    "speak",
+                    "--out",
+                    str(run),
+                    "--no-ship",
+                    "--steps",
+                    str(options["steps"]),
+                    "--lr",
+                    str(options["lr"]),
+                    *skipped,
+                ]
+            ),  # fmt: skip
+            "steps": log[-1]["step"] if log else 0,
+            "minutes": round(log[-1]["seconds"] / 60, 1) if log else 0.0,
+            "curve": [
+                {"step": r["step"], "psnr": round(r["val/psnr"], 2)} for r in log if "val/psnr" in r
+            ],  # fmt: skip
+            "machine": platform.processor() or platform.machine(),
+            "threads": torch.get_num_threads(),
+            "commit": commit(),
+            "command": command,
+        },
+        "metrics": metrics,
+        "deviations": DEVIATIONS,
+    }
+    return save_checkpoint(NAME, state, card, checkpoints)
