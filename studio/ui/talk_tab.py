@@ -15,10 +15,14 @@ import plotly.graph_objects as go
 
 from studio.errors import StudioError
 from studio.eval.motion import audio_beats
+from studio.irfd.talk import RENDERER as SPEAK
+from studio.irfd.talk import talk_speak
 from studio.media import write_video
 from studio.nerf.talk import RENDERER as NERF
 from studio.nerf.talk import talk_nerf
 from studio.nn.checkpoints import checkpoint_exists
+from studio.papers.irfd.sources import HELD_OUT_IDS as SPEAK_PEOPLE
+from studio.papers.irfd.speak.drive import load_speak
 from studio.papers.jean.interpolation import SOURCE_KINDS, code_from_choice
 from studio.papers.nerf.render import shipped_renderer
 from studio.papers.rhythmic.renderers import RENDERERS
@@ -38,12 +42,15 @@ EXAMPLE_TEXT = "Hello! I am a synthetic person, and today I will tell you about 
 
 
 def renderer_names() -> list[str]:
-    """The renderers that exist here: the SynthTalk rig, and the NeRF once it is fitted."""
-    return list(RENDERERS) + ([NERF] if checkpoint_exists(NERF) else [])
+    """The renderers that exist here: the SynthTalk rig, the NeRF once it is fitted, SPEAK
+    once it is trained."""
+    fitted = [name for name in (NERF, SPEAK) if checkpoint_exists(name)]
+    return list(RENDERERS) + fitted
 
 
 def request_from(
     person,
+    speak_person,
     said,
     text,
     motion,
@@ -59,7 +66,7 @@ def request_from(
 ) -> TalkRequest:
     """The tab's choices as a TalkRequest (raises StudioError for missing sources)."""
     request = TalkRequest(
-        identity=int(person),
+        identity=int(speak_person if renderer == SPEAK else person),
         text=text if said == SAID[0] else None,
         motion=motion,
         emotion=emotion,
@@ -128,11 +135,19 @@ def build_talk_tab(state: gr.State) -> dict:
         "sound); the emotion is SynthTalk's recipe or a JEAN expression code. Renderers: "
         + ", ".join(renderer_names())
         + " (others appear when their models exist; the NeRF draws the one person it was "
-        "fitted to, whoever is chosen above)."
+        "fitted to, whoever is chosen above; SPEAK draws a held-out person of IRFD's image set "
+        "at 128² from the audio, with the head motion and emotion above made into its pose and "
+        "emotion sources by the rig)."
     )
     with gr.Row():
         with gr.Column():
-            person = gr.Dropdown(PEOPLE, value=PRESETS["default"].held_out_ids[0], label="Person")
+            with gr.Row():
+                person = gr.Dropdown(
+                    PEOPLE, value=PRESETS["default"].held_out_ids[0], label="Person"
+                )
+                speak_person = gr.Dropdown(
+                    list(SPEAK_PEOPLE), value=SPEAK_PEOPLE[0], label="Person (SPEAK: IRFD's)"
+                )
             said = gr.Radio(list(SAID), value=SAID[0], label="What is said")
             text = gr.Textbox(EXAMPLE_TEXT, label="Text", lines=2, elem_id="talk-text")
             motion = gr.Radio(list(MOTIONS), value="predicted", label="Head motion")
@@ -145,7 +160,9 @@ def build_talk_tab(state: gr.State) -> dict:
                 label = gr.Dropdown(list(EMOTIONS), value="surprised", label="code's emotion")
                 clip = gr.Textbox(label="SynthTalk clip id", placeholder="id033_s06_happy3")
             with gr.Row():
-                renderer = gr.Dropdown(renderer_names(), value="synthtalk", label="Renderer")
+                renderer = gr.Dropdown(
+                    renderer_names(), value="synthtalk", label="Renderer", elem_id="talk-renderer"
+                )
                 size = gr.Radio([128, 256], value=256, label="Size")
             go_btn = gr.Button("Talk", variant="primary", elem_id="talk-button")
         with gr.Column():
@@ -167,21 +184,37 @@ def build_talk_tab(state: gr.State) -> dict:
 
         if request.renderer == NERF:
             result = talk_nerf(request, shipped_renderer(), tell)
+        elif request.renderer == SPEAK:
+            result = talk_speak(request, load_speak(), tell)
         else:
             result = talk(request, progress=tell)
         folder = Path(tempfile.mkdtemp(prefix="talk_"))
         clip_path = result.write(folder / "talk.mp4")
-        debug_path = write_video(
-            folder / "debug.mp4", debug_frames(result), result.fps, result.audio
-        )
+        debug_path = None  # SPEAK has no rig landmarks to draw: its frames come from codes
+        if request.renderer != SPEAK:
+            debug_path = str(write_video(
+                folder / "debug.mp4", debug_frames(result), result.fps, result.audio
+            ))  # fmt: skip
         t = result.timings
         note = (
-            f"{result.duration:.2f} s of {request.size}² video with sound, person "
+            f"{result.duration:.2f} s of {result.frames.shape[1]}² video with sound, person "
             f"{result.identity}, in {t['total']:.1f} s ({result.duration / t['total']:.2f} s of "
             f"video per second; render {t['render']:.1f} s)."
         )
-        return str(clip_path), note, str(debug_path), motion_figure(result)
+        return str(clip_path), note, debug_path, motion_figure(result)
 
-    inputs = [person, said, text, motion, emotion_from, emotion, intensity, kind, label, clip]
+    inputs = [
+        person,
+        speak_person,
+        said,
+        text,
+        motion,
+        emotion_from,
+        emotion,
+        intensity,
+        kind,
+        label,
+        clip,
+    ]
     go_btn.click(run, inputs=[*inputs, renderer, size, state], outputs=[video, info, debug, plot])
     return {"talk": go_btn}

@@ -55,3 +55,21 @@ def test_empty_text_gets_a_message_not_an_error_badge(page):
     page.locator("#talk-text textarea").fill("   ")
     page.locator("#talk-button").click()
     page.wait_for_selector("#talk-info >> text=Type something to say")
+
+
+def test_speak_draws_an_irfd_person_saying_typed_text(page, tmp_path):
+    needs_checkpoint("speak")
+    page.get_by_role("tab", name="Talk").click()
+    page.locator("#talk-text textarea").fill("Speak to me.")
+    box = page.locator("#talk-renderer input")
+    box.click()
+    box.fill("speak")
+    box.press("Enter")
+    page.locator("#talk-button").click()
+    page.wait_for_selector("#talk-info >> text=person 1000")
+    src = page.evaluate("() => document.querySelector('#talk-video video').src")
+    clip = tmp_path / "speak.mp4"
+    clip.write_bytes(page.request.get(src).body())
+    info = probe(clip)
+    assert info.video_codec == "h264" and (info.width, info.height) == (128, 128)
+    assert info.has_audio and info.duration > 0.5
