@@ -4,6 +4,7 @@ python -m studio.irfd make --out data/irfd-set            # 1,100 people × 24 i
 python -m studio.irfd make --preset tiny --out /tmp/irfd  # 8 people × 4 images
 python -m studio.irfd make-clips --out data/speak-clips   # SPEAK's talking clips, 320 people
 python -m studio.irfd ship runs/irfd --metrics docs/benchmarks/irfd.json  # → checkpoints/irfd.*
+python -m studio.irfd ship-speak runs/speak --metrics docs/benchmarks/speak.json  # → speak.*
 python -m studio.irfd swap person:1000 person:1001 photo.jpg --out grid.png  # SPEAK Fig. 5
 """
 
@@ -27,6 +28,7 @@ from studio.papers.irfd.card import PAPER, deviations
 from studio.papers.irfd.codes import load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
 from studio.papers.irfd.sources import crop_source, held_out_person
+from studio.papers.irfd.speak.cli import ship as ship_speak
 from studio.papers.irfd.speak.clipset import PRESETS as CLIP_PRESETS
 from studio.papers.irfd.speak.clipset import build_clipset
 from studio.papers.irfd.swaps import Source, grid
@@ -54,6 +56,11 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--imageset", default=DEFAULT_SET)
     ship.add_argument("--metrics", help="a `python -m studio.bench irfd --json` record")
     ship.add_argument("--checkpoints", help="folder (default: checkpoints/)")
+    ship_speak = sub.add_parser("ship-speak", help="write checkpoints/speak.* from a run")
+    ship_speak.add_argument("run", help="the run folder of `python -m studio.train speak`")
+    ship_speak.add_argument("--clips", default=DEFAULT_CLIPS)
+    ship_speak.add_argument("--metrics", help="a `python -m studio.bench speak --json` record")
+    ship_speak.add_argument("--checkpoints", help="folder (default: checkpoints/)")
     swap = sub.add_parser("swap", help="SPEAK Fig. 5: every identity × every pose/emotion")
     swap.add_argument(
         "sources", nargs="+",
@@ -103,6 +110,13 @@ def main(argv: list[str] | None = None) -> int:
             metrics = card_metrics(args.metrics) if args.metrics else {}
             command = "python -m studio.irfd " + shlex.join(argv or sys.argv[1:])
             print(ship(args.run, args.imageset, metrics, args.checkpoints, command))
+        elif args.command == "ship-speak":
+            metrics = {}
+            if args.metrics:
+                record = json.loads(Path(args.metrics).read_text())
+                metrics = {**record["metrics"], "measured_by": record.get("command", "")}
+            command = "python -m studio.irfd " + shlex.join(argv or sys.argv[1:])
+            print(ship_speak(args.run, args.clips, metrics, args.checkpoints, command))
         else:
             sources = [_source(s) for s in args.sources]
             image = grid(load_irfd(), sources, sources)

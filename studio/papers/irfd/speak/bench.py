@@ -29,7 +29,7 @@ from studio.evaluators.sync_expert.model import lse
 from studio.face.crop import mouth_crop
 from studio.face.tracker import track_frames
 from studio.nn.spec import Bar
-from studio.papers.irfd.codes import encode
+from studio.papers.irfd.codes import encode, load_irfd
 from studio.papers.irfd.codes import generate as irfd_generate
 from studio.papers.irfd.speak.clipset import Clip, load_clipset
 from studio.papers.irfd.speak.data import clip_codes
@@ -100,9 +100,7 @@ def speed(model: SpeakModel, clip: Clip, repeats: int = 3) -> dict[str, float]:
 def run(quick: bool = False) -> dict:
     clipset = Path(os.environ.get("SPEAK_CLIPS", DEFAULT_SET))
     run_dir = os.environ.get("SPEAK_RUN")
-    model = load_speak()
-    if run_dir:
-        model = load_speak_run(run_dir, model.irfd)
+    model = load_speak_run(run_dir, load_irfd()) if run_dir else load_speak()
     clips = load_clipset(clipset, held_out=True)[: 4 if quick else None]
     sync = load_sync()
     per_row: dict[str, list[dict]] = {}
