@@ -198,3 +198,23 @@ def test_talk_with_speak_writes_an_mp4_with_sound(shipped, tmp_path):
     assert info["has_audio"] and info["n_frames"] == n
     with pytest.raises(StudioError, match="1000"):
         talk_speak(TalkRequest(identity=3, text="Hi."), model)
+
+
+def test_the_bench_scores_the_truth_as_perfect_and_a_drawn_clip_below_it(shipped, tiny_set):
+    from studio.face.tracker import track_frames
+    from studio.papers.irfd.speak import bench
+    from studio.papers.irfd.speak.drive import load_speak
+
+    model = load_speak(str(shipped[0]))
+    clip = load_clipset(tiny_set, held_out=True)[0]
+    truth = track_frames(list(bench._upscale(clip.frames)), 25.0)
+    sync = SyncExpert().eval()
+    perfect = bench.score(clip.frames, clip, truth, sync)
+    assert perfect["ssim"] == pytest.approx(1.0) and perfect["psnr"] == np.inf
+    assert perfect["m_lmd"] == 0 and perfect["f_lmd"] == 0 and perfect["face_found"] == 1
+    rows = bench._rows(model, clip)
+    assert set(rows) == {"speak", "gd_smoothed", "gd_own_codes"}
+    drawn = bench.score(rows["speak"], clip, truth, sync)
+    assert np.isfinite(drawn["psnr"]) and drawn["psnr"] < 40 and drawn["ssim"] < 1
+    speed = bench.speed(model, clip, repeats=1)
+    assert speed["talker_fps"] > 0 and speed["speed_frames"] == len(clip)
