@@ -122,3 +122,16 @@ def blend(a: Codes, b: Codes, weights: dict[str, float]) -> Codes:
         t = float(weights.get(factor, 0.0))
         mixed[factor] = (1 - t) * a.get(factor) + t * b.get(factor)
     return Codes(**mixed)
+
+
+def smooth_codes(codes: np.ndarray, sigma: float) -> np.ndarray:
+    """Codes over time (axis 0) smoothed by a Gaussian of `sigma` frames (cut at 3σ), the
+    clip's ends reflected: a driven video does not flicker with the encoders' jitter."""
+    if sigma <= 0 or len(codes) < 2:
+        return codes
+    r = int(3 * sigma)
+    kernel = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    kernel /= kernel.sum()
+    pad = [(r, r)] + [(0, 0)] * (codes.ndim - 1)
+    padded = np.pad(codes, pad, mode="reflect" if len(codes) > r else "edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * r + 1, axis=0) @ kernel

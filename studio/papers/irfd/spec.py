@@ -49,8 +49,13 @@ SPEC = PaperSpec(
             "columns, beside G_d without audio and the true frames",
             speak_bench.BARS,
             ("SPEAK / IRFD",),
-            (("SSIM", "ssim"), ("PSNR", "psnr"), ("F-LMD", "f_lmd"), ("M-LMD", "m_lmd"),
-             ("Sync", "lse_c")),  # fmt: skip
+            (
+                ("SSIM", "ssim"),
+                ("PSNR", "psnr"),
+                ("F-LMD", "f_lmd"),
+                ("M-LMD", "m_lmd"),
+                ("Sync", "lse_c"),
+            ),  # fmt: skip
             (
                 ("this studio: SPEAK, 128², our sync expert", ""),
                 ("this studio: G_d, smoothed codes, no audio", "gd_smoothed_"),

@@ -12,10 +12,17 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from studio.errors import StudioError
-from studio.papers.irfd.codes import FACTOR_CODES, Codes, blend, encode, generate, swap_grid
+from studio.papers.irfd.codes import (
+    FACTOR_CODES,
+    Codes,
+    blend,
+    encode,
+    generate,
+    smooth_codes,
+    swap_grid,
+)
 from studio.papers.irfd.model import Irfd
 
 TILE = 160  # grid tiles: the 128² images with room to read them
@@ -106,8 +113,8 @@ def drive_video(
     if emotion_frames is not None:
         emotion = encode(model, emotion_frames).emotion
         emotion = np.resize(emotion, (len(driver_frames), emotion.shape[1]))
-    pose = _smooth(drive.pose, smooth)
-    emotion = _smooth(emotion, smooth)
+    pose = smooth_codes(drive.pose, smooth)
+    emotion = smooth_codes(emotion, smooth)
     ident = np.repeat(encode(model, identity.image[None]).identity, len(driver_frames), 0)
     frames = []
     step = 32
@@ -118,9 +125,3 @@ def drive_video(
         if done:
             done(min(i + step, len(driver_frames)), len(driver_frames))
     return np.concatenate(frames)
-
-
-def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
-    if sigma <= 0 or len(x) < 3:
-        return x
-    return gaussian_filter1d(x, sigma, axis=0, mode="nearest")

@@ -10,9 +10,10 @@ import torch
 from studio.evaluators.sync_expert.model import SyncExpert
 from studio.face.crop import mouth_box, mouth_crop
 from studio.papers.irfd.codes import encode, generate
+from studio.papers.irfd.codes import smooth_codes as smooth
 from studio.papers.irfd.model import Irfd, IrfdConfig
 from studio.papers.irfd.speak.clipset import PRESETS, build_clipset, load_clipset
-from studio.papers.irfd.speak.data import EMOTION_SIGMA, clip_codes, smooth
+from studio.papers.irfd.speak.data import EMOTION_SIGMA, clip_codes
 from studio.papers.irfd.speak.losses import mouth_crops
 from studio.papers.irfd.speak.model import Speak
 from studio.papers.irfd.speak.train import SpeakOptions, train_speak

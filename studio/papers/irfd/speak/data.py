@@ -19,7 +19,7 @@ import torch
 
 from studio.evaluators.sync_expert.model import mel_windows
 from studio.face.crop import mouth_box
-from studio.papers.irfd.codes import encode
+from studio.papers.irfd.codes import encode, smooth_codes
 from studio.papers.irfd.model import Irfd
 from studio.papers.irfd.speak.clipset import Clip
 from studio.speech import frame_windows, log_mel
@@ -27,17 +27,6 @@ from studio.speech import frame_windows, log_mel
 EMOTION_SIGMA = 6.0  # frames (0.24 s): a viseme lasts ≈ 3–4 frames, an emotion the whole clip
 POSE_SIGMA = 1.5  # frames: the head moves slowly; this only takes out encoder jitter
 WINDOW = 5  # frames generated per sample: the sync expert's window
-
-
-def smooth(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian smoothing along time (axis 0), edges reflected; sigma in frames."""
-    if sigma <= 0 or len(x) < 2:
-        return x
-    r = int(3 * sigma)
-    kernel = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
-    kernel /= kernel.sum()
-    padded = np.pad(x, [(r, r)] + [(0, 0)] * (x.ndim - 1), mode="reflect" if len(x) > r else "edge")
-    return np.stack([np.tensordot(kernel, padded[t : t + 2 * r + 1], 1) for t in range(len(x))])
 
 
 @dataclass
@@ -70,8 +59,8 @@ def driving_codes(
     emotions = poses if emotion_frames is None else encode(irfd, emotion_frames)
     return (
         identity,
-        smooth(emotions.get("emotion"), EMOTION_SIGMA).astype(np.float32),
-        smooth(poses.get("pose"), POSE_SIGMA).astype(np.float32),
+        smooth_codes(emotions.get("emotion"), EMOTION_SIGMA).astype(np.float32),
+        smooth_codes(poses.get("pose"), POSE_SIGMA).astype(np.float32),
     )
 
 
