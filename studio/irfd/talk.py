@@ -27,15 +27,14 @@ from studio.papers.irfd.speak.clipset import PersonRig
 from studio.papers.irfd.speak.drive import SpeakModel, drive
 from studio.papers.rhythmic.model import load as load_rhythmic
 from studio.papers.rhythmic.talk import (
-    MAX_SECONDS,
     TalkRequest,
     TalkResult,
     check,
     expression_track,
     motion_track,
-    speech_of,
+    speech_windows,
 )
-from studio.speech import FPS, SAMPLE_RATE, frame_windows, log_mel, n_video_frames_for
+from studio.speech import FPS
 from studio.synth.clip import sample_scene
 from studio.synth.identity import sample_identity
 
@@ -67,11 +66,8 @@ def talk_speak(
     person_id = speak_person(request.identity)
     person = sample_identity(person_id, SET.seed)
     tell(0.0, "speech")
-    audio = speech_of(request, person)
-    if len(audio.samples) / SAMPLE_RATE > MAX_SECONDS:
-        raise StudioError(f"The speech lasts over {MAX_SECONDS:.0f} s; give a shorter one")
-    n = n_video_frames_for(len(audio.samples) / SAMPLE_RATE, FPS)
-    mel = frame_windows(log_mel(audio.samples), n)
+    audio, mel = speech_windows(request, person)
+    n = len(mel)
     timings["speech"] = time.perf_counter() - t0
     tell(0.1, "head motion and the sources")
     t = time.perf_counter()

@@ -28,9 +28,9 @@ from studio.papers.rhythmic.talk import (
     check,
     expression_track,
     motion_track,
-    speech_of,
+    speech_windows,
 )
-from studio.speech import FPS, SAMPLE_RATE, frame_windows, log_mel, n_video_frames_for
+from studio.speech import FPS
 from studio.synth.identity import sample_identity
 from studio.synth.motion import blinks
 from studio.synth.performance import combine_face
@@ -53,9 +53,8 @@ def talk_nerf(
     check(request)
     person = sample_identity(request.identity, int(preset["corpus_seed"]))
     tell(0.0, "speech")
-    audio = speech_of(request, person)
-    n = n_video_frames_for(len(audio.samples) / SAMPLE_RATE, FPS)
-    mel = frame_windows(log_mel(audio.samples), n)
+    audio, mel = speech_windows(request, person)
+    n = len(mel)
     timings["speech"] = time.perf_counter() - t0
     tell(0.1, "head motion and codes")
     t = time.perf_counter()

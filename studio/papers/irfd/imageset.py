@@ -18,6 +18,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -158,6 +159,22 @@ def _render_chunk(args: tuple[ImageSetConfig, list[int], str]) -> str:
     return path
 
 
+def render_in_processes(job: Callable, todo: list, workers: int = 0, progress=None) -> None:
+    """job(item) for every item, in `workers` processes (0: up to 2; 1: this one);
+    `progress(done, total)` after each."""
+    workers = workers or min(2, os.cpu_count() or 1)
+    if workers == 1:
+        finished = map(job, todo)
+    else:  # spawned, not forked: a fork of a process that has run torch can abort
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        finished = pool.map(job, todo)
+    for done, _ in enumerate(finished, 1):
+        if progress:
+            progress(done, len(todo))
+    if workers > 1:
+        pool.shutdown()
+
+
 def build_imageset(
     config: ImageSetConfig, out: str | Path, workers: int = 0, progress=None
 ) -> Path:
@@ -171,17 +188,7 @@ def build_imageset(
         for k, c in enumerate(chunks)
         if not (out / f"chunk_{k:04d}.npz").exists()
     ]
-    workers = workers or min(2, os.cpu_count() or 1)
-    if workers == 1:
-        finished = map(_render_chunk, todo)
-    else:  # spawned, not forked: a fork of a process that has run torch can abort
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        finished = pool.map(_render_chunk, todo)
-    for done, _ in enumerate(finished, 1):
-        if progress:
-            progress(done, len(todo))
-    if workers > 1:
-        pool.shutdown()
+    render_in_processes(_render_chunk, todo, workers, progress)
     manifest = {
         "format": FORMAT,
         "config": asdict(config),

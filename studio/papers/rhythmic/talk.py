@@ -127,6 +127,16 @@ def speech_of(request: TalkRequest, person: Identity) -> Audio:
     return audio_from_array(speech.samples, SAMPLE_RATE, name="the typed text")
 
 
+def speech_windows(request: TalkRequest, person: Identity) -> tuple[Audio, np.ndarray]:
+    """The request's speech (`speech_of`, at most MAX_SECONDS) and the (T, 16, 80) log-mel
+    window of each of its T video frames: what every renderer's Talk starts from."""
+    audio = speech_of(request, person)
+    if len(audio.samples) / SAMPLE_RATE > MAX_SECONDS:
+        raise StudioError(f"The speech lasts over {MAX_SECONDS:.0f} s; give a shorter one")
+    n = n_video_frames_for(len(audio.samples) / SAMPLE_RATE, FPS)
+    return audio, frame_windows(log_mel(audio.samples), n)
+
+
 def _intensity(request: TalkRequest) -> int:
     return 1 if request.emotion == "neutral" else int(request.intensity)
 
@@ -198,11 +208,8 @@ def talk(
     person = sample_identity(default_identity() if request.identity is None else request.identity)
     model = model or load_rhythmic()
     tell(0.0, "speech")
-    audio = speech_of(request, person)
-    if len(audio.samples) / SAMPLE_RATE > MAX_SECONDS:
-        raise StudioError(f"The speech lasts over {MAX_SECONDS:.0f} s; give a shorter one")
-    n = n_video_frames_for(len(audio.samples) / SAMPLE_RATE, FPS)
-    mel = frame_windows(log_mel(audio.samples), n)
+    audio, mel = speech_windows(request, person)
+    n = len(mel)
     timings["speech"] = time.perf_counter() - t0
     tell(0.1, "mouth and head motion")
     t = time.perf_counter()

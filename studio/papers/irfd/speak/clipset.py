@@ -15,9 +15,6 @@ crop the sync expert reads can be cut from a generated frame without tracking it
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +24,13 @@ import numpy as np
 from studio.errors import StudioError
 from studio.face.crop import crop_box
 from studio.face.records import N_BLENDSHAPES
-from studio.papers.irfd.imageset import CROP_SCALE, ImageSetConfig, crop_affine, person
+from studio.papers.irfd.imageset import (
+    CROP_SCALE,
+    ImageSetConfig,
+    crop_affine,
+    person,
+    render_in_processes,
+)
 from studio.speech import FPS, SAMPLE_RATE
 from studio.synth.clip import sample_scene
 from studio.synth.emotions import EMOTIONS
@@ -136,17 +139,7 @@ def build_clipset(config: ClipSetConfig, out: str | Path, workers: int = 0, prog
         for i, h in jobs
         if not (out / f"clip_{i:05d}.npz").exists()
     ]
-    workers = workers or min(2, os.cpu_count() or 1)
-    if workers == 1:
-        finished = map(_render_one, todo)
-    else:  # spawned, not forked: a fork of a process that has run torch can abort
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        finished = pool.map(_render_one, todo)
-    for done, _ in enumerate(finished, 1):
-        if progress:
-            progress(done, len(todo))
-    if workers > 1:
-        pool.shutdown()
+    render_in_processes(_render_one, todo, workers, progress)
     manifest = {
         "format": FORMAT,
         "config": asdict(config),
