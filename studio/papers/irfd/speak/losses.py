@@ -43,11 +43,12 @@ class Judges:
 
 
 def mouth_crops(frames: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
-    """(B, 3, S, S) in [0, 1], (B, 4) x0, y0, w, h pixels → (B, 32, 48) gray in [0, 255],
-    sampled as `studio.face.crop.mouth_crop` samples (differentiable in the frames)."""
+    """(B, 3, S, S) in [0, 1], (B, 4) x0, y0, w, h pixels → (B, 32, 48) gray in [0, 255]:
+    `studio.face.crop.mouth_crop`'s box and pixel grid, sampled bilinearly where it averages
+    areas (within 4 grey levels of it on a clip's frame, tested), differentiable in the frames."""
     size = frames.shape[-1]
-    j = torch.arange(MOUTH_W, dtype=frames.dtype)
-    i = torch.arange(MOUTH_H, dtype=frames.dtype)
+    j = torch.arange(MOUTH_W, dtype=frames.dtype, device=frames.device)
+    i = torch.arange(MOUTH_H, dtype=frames.dtype, device=frames.device)
     x0, y0, w, h = boxes.unbind(1)
     xs = x0[:, None] + j[None] * (w[:, None] / MOUTH_W)  # (B, 48) source pixels
     ys = y0[:, None] + i[None] * (h[:, None] / MOUTH_H)  # (B, 32)
@@ -58,7 +59,8 @@ def mouth_crops(frames: torch.Tensor, boxes: torch.Tensor) -> torch.Tensor:
         ],
         -1,
     )
-    gray = (frames * torch.tensor(GRAY, dtype=frames.dtype)[None, :, None, None]).sum(1, True)
+    weights = torch.tensor(GRAY, dtype=frames.dtype, device=frames.device)
+    gray = (frames * weights[None, :, None, None]).sum(1, True)
     out = F.grid_sample(gray, grid, mode="bilinear", padding_mode="border", align_corners=False)
     return out[:, 0] * 255.0
 

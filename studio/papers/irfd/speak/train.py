@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from studio.evaluators.sync_expert.model import SyncExpert
-from studio.nn.loop import Phase, TrainConfig, train
+from studio.nn.loop import Phase, TrainConfig, resolve_device, train
 from studio.papers.irfd.model import Irfd
 from studio.papers.irfd.speak.clipset import Clip
 from studio.papers.irfd.speak.data import ClipCodes, batches, clip_codes
@@ -41,17 +41,19 @@ def held_out_validation(clips: list[Clip], codes: list[ClipCodes], frames: int =
     picks = [(c, k) for c, k in zip(clips, codes, strict=True)]
 
     def validate(model: Speak) -> dict[str, float]:
+        device = next(model.parameters()).device
         psnrs = []
         for clip, code in picks:
             n = min(frames, len(clip))
-            batch = {
-                "mel": torch.as_tensor(code.mel[:n]),
-                "identity": torch.as_tensor(np.repeat(code.identity[None], n, 0)),
-                "emotion": torch.as_tensor(code.emotion[:n]),
-                "pose": torch.as_tensor(code.pose[:n]),
+            rows = {
+                "mel": code.mel[:n],
+                "identity": np.repeat(code.identity[None], n, 0),
+                "emotion": code.emotion[:n],
+                "pose": code.pose[:n],
             }
+            batch = {k: torch.as_tensor(v, device=device) for k, v in rows.items()}
             fake = generate(model.talker, batch)
-            real = torch.as_tensor(clip.frames[:n]).permute(0, 3, 1, 2).float() / 255.0
+            real = torch.as_tensor(clip.frames[:n], device=device).permute(0, 3, 1, 2) / 255.0
             mse = (fake - real).pow(2).mean((1, 2, 3))
             psnrs.append(float((-10 * torch.log10(mse)).mean()))
         return {"psnr": float(np.mean(psnrs))}
@@ -75,8 +77,12 @@ def train_speak(
     freeze(irfd, sync)
     model = Speak(irfd.config, config)
     model.start_from(irfd)
-    codes = [clip_codes(irfd, c) for c in clips]
-    judges = Judges(irfd, sync)
+    codes = [clip_codes(irfd, c) for c in clips]  # on the CPU, once
+    validate = None
+    if validation:
+        validate = held_out_validation(validation, [clip_codes(irfd, c) for c in validation])
+    device = resolve_device("auto")  # the loop's choice: the judges go where the model goes
+    judges = Judges(irfd.to(device), sync.to(device))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "speak_options.json").write_text(json.dumps(asdict(options)))
@@ -91,9 +97,6 @@ def train_speak(
             betas=(0.5, 0.999),
         ),  # fmt: skip
     ]
-    validate = None
-    if validation:
-        validate = held_out_validation(validation, [clip_codes(irfd, c) for c in validation])
     config_ = TrainConfig(
         steps=options.steps,
         batch_size=options.windows,
@@ -107,7 +110,11 @@ def train_speak(
         val_every=100,
         out_dir=str(out_dir),
     )
-    return train(
-        model, None, batches(clips, codes, options.windows), config_, resume, progress,
-        phases=phases, validate=validate,
-    )  # fmt: skip
+    try:
+        return train(
+            model, None, batches(clips, codes, options.windows), config_, resume, progress,
+            phases=phases, validate=validate,
+        )  # fmt: skip
+    finally:  # the caller's IRFD and sync expert (cached by the loaders) stay on the CPU
+        irfd.cpu()
+        sync.cpu()
