@@ -8,9 +8,10 @@ PAPER = (
 )
 DEVIATIONS = [
     {
-        "what": "three residual encoders of five stride-2 stages (32–128 channels) at 128², and "
-        "a 4.2 M-parameter generator: mapping MLP + StyleGAN2-style modulated convs from a 4² "
-        "constant, instead of three ResNet50s and a StyleGAN2 at 256²",
+        "what": "three residual encoders of five stride-2 stages (32–128 channels; 2.8 M "
+        "parameters together) at 128², and a 1.8 M-parameter generator: mapping MLP + "
+        "StyleGAN2-style modulated convs from a 4² constant, instead of three ResNet50s and a "
+        "StyleGAN2 at 256²",
         "why": "CPU training (2 cores) and the 10 MB checkpoint limit; the structure (one "
         "encoder per factor, a style-modulated decoder) is kept",
     },
@@ -28,34 +29,10 @@ DEVIATIONS = [
         "judged exactly",
     },
     {
-        "what": "the terms read off the swapped fakes (identity triplet, pose and emotion "
-        "re-encoding) weigh 0.1, reached linearly over the first 200 steps; the paper weighs "
-        "every term 1",
-        "why": "measured on this set at lr 3e-4: with weight 1 (or ramping to 1) the swap terms' "
-        "gradient drowns self-reconstruction — G_d stayed at the mean image (held-out PSNR "
-        "12.9 dB at step 100) while the pose and emotion re-encoding terms fell to 0.1–0.2; "
-        "with weight 0 the same 40 steps lower the self term from 0.085 to 0.058 "
-        "(docs/IRFD.md, 'Attempts')",
-    },
-    {
-        "what": "re-encoding of the fakes with the encoders' parameters frozen "
-        "(`--frozen-reencoding`): the encoders learn from real images only",
-        "why": "with the encoders learning from the fakes, the re-encoding terms were met by "
-        "codes that no longer depend on the image (the first small IRFD's lesson, and this "
-        "set's faithful attempt: pose/emotion terms 0.06–0.1 at step 100, reconstruction at "
-        "the mean image)",
-    },
-    {
         "what": "each encoder ends in a linear head on its whole 4² grid (not global pooling) "
         "and a layer norm (codes standardised per sample)",
         "why": "emotion and pose are placed features; the layer norm fixes the codes' scale, so "
         "the re-encoding MSEs cannot be lowered by shrinking codes",
-    },
-    {
-        "what": "800 steps of 16 pairs (12,800 pairs: ≈ 1 epoch of the set) at Adam lr 3e-4 "
-        "(the paper: 1e-4 for far longer)",
-        "why": "one CPU session; 3e-4 reconstructed faster than 1e-3 in a 60-step probe "
-        "(18.1 vs 16.7 dB held-out)",
     },
     {
         "what": "weights stored in float16 in the safetensors file (float32 in memory)",
@@ -83,9 +60,55 @@ POSE_LABELS = {
 }
 
 
+SWAP_WEIGHT_WHY = (
+    "measured on this set at lr 3e-4: with weight 1 (or ramping to 1) the swap terms' gradient "
+    "drowns self-reconstruction — G_d stayed at the mean image (held-out PSNR 12.9 dB at step "
+    "100) while the pose and emotion re-encoding terms fell to 0.1–0.2; with weight 0 the same "
+    "40 steps lower the self term from 0.085 to 0.058 (docs/IRFD.md, 'Attempts'); with split "
+    "encoders, weight 0.1 kept G_d at the mean image (14.7 dB) and weight 0 let it draw "
+    "(19.9 dB; docs/IRFD.md, 'Split encoders')"
+)
+FROZEN_REENCODING = {
+    "what": "re-encoding of the fakes with the encoders' parameters frozen "
+    "(`--frozen-reencoding`, and always with split encoders): the encoders learn from real "
+    "images only",
+    "why": "with the encoders learning from the fakes, the re-encoding terms were met by codes "
+    "that no longer depend on the image (the first small IRFD's lesson, and this set's faithful "
+    "attempt: pose/emotion terms 0.06–0.1 at step 100, reconstruction at the mean image)",
+}
+
+
+def swap_weight(options: dict) -> dict:
+    weight, ramp = options.get("swap_weight", 0.1), options.get("swap_ramp", 200)
+    what = (
+        "the terms read off the swapped fakes (identity triplet, pose and emotion re-encoding) "
+        + (f"weigh {weight:g}, reached linearly over the first {ramp} steps"
+           if weight else "are off (weight 0): G_d and E_p learn from self-reconstruction")
+        + "; the paper weighs every term 1"
+    )  # fmt: skip
+    return {"what": what, "why": SWAP_WEIGHT_WHY}
+
+
+def schedule(options: dict) -> dict:
+    what = (
+        f"{options.get('steps', 800)} steps of {options.get('pairs', 16)} pairs at Adam lr "
+        f"{options.get('lr', 3e-4):g}"
+        + (f", starting from the run {options['init_from']} (the card lists its steps under "
+           "training.started_from)" if options.get("init_from") else "")
+        + " (the paper: 1e-4 for far longer)"
+    )  # fmt: skip
+    why = (
+        "one CPU session; 3e-4 reconstructed faster than 1e-3 in a 60-step probe (18.1 vs "
+        "16.7 dB held-out)"
+    )
+    return {"what": what, "why": why}
+
+
 def deviations(options: dict) -> list[dict]:
     """The card's deviations for a run's options."""
-    out = list(DEVIATIONS)
+    out = [*DEVIATIONS, swap_weight(options), schedule(options)]
+    if options.get("frozen_reencoding") or options.get("split_encoders"):
+        out.append(FROZEN_REENCODING)
     if options.get("split_encoders"):
         out.append(SPLIT_ENCODERS)
     if options.get("pose_labels"):
