@@ -125,7 +125,13 @@ def test_pose_labels_train_a_pose_head_that_ships(data, tmp_path):
         cli.deviations(json.loads((tmp_path / "run" / "irfd_options.json").read_text()))
     )
     assert "split encoders" in card_text and "weak pose supervision" in card_text
-    assert "split encoders" not in json.dumps(cli.deviations({}))
+    plain = cli.deviations({})
+    assert not any(d["what"].startswith(("split encoders", "weak pose")) for d in plain)
+    # the swap weight and the schedule are the run's own
+    assert any("weigh 0.1" in d["what"] for d in plain)
+    shipped_like = cli.deviations({"swap_weight": 0.0, "steps": 600, "init_from": "runs/warm"})
+    assert any("are off (weight 0)" in d["what"] for d in shipped_like)
+    assert any(d["what"].startswith("600 steps") and "runs/warm" in d["what"] for d in shipped_like)
 
 
 def test_the_warm_up_trains_the_encoders_only_and_the_next_run_starts_from_it(data, tmp_path):
