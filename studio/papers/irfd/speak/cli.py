@@ -1,7 +1,7 @@
 """`python -m studio.train speak`: train SPEAK stage 2 on the clip set and ship
 checkpoints/speak.* (the talker, float16) with its model card.
 
-python -m studio.irfd make-clips --out data/speak-clips      # 320 talking clips (≈ 6 min)
+python -m studio.irfd make-clips --out data/speak-clips      # 320 talking clips (≈ 7 min)
 python -m studio.train speak --steps 600 --out runs/speak     # needs checkpoints/irfd
 python -m studio.train speak --no-sync --out runs/speak-no-sync --no-ship   # Table 4's rows
 """
