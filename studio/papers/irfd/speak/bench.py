@@ -54,11 +54,12 @@ def score(frames: np.ndarray, clip: Clip, truth_track, sync) -> dict[str, float]
     mouths = np.stack([mouth_crop(f, lm) for f, lm in zip(frames, clip.landmarks, strict=True)])
     track = track_frames(list(_upscale(frames)), 25.0)
     both = dict(found_pred=track.found, found_gt=truth_track.found, normalise="interocular")
+    sync_score = lse(mouths, clip.audio, sync)
     return {
         "psnr": float(psnr_batch(frames, clip.frames).mean()),
         "ssim": float(ssim_batch(frames, clip.frames).mean()),
-        "lse_c": lse(mouths, clip.audio, sync).lse_c,
-        "lse_d": lse(mouths, clip.audio, sync).lse_d,
+        "lse_c": sync_score.lse_c,
+        "lse_d": sync_score.lse_d,
         "m_lmd": m_lmd(track.landmarks, truth_track.landmarks, **both).value,
         "f_lmd": f_lmd(track.landmarks, truth_track.landmarks, **both).value,
         "face_found": float(track.found.mean()),
