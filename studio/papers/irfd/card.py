@@ -93,7 +93,7 @@ def schedule(options: dict) -> dict:
     what = (
         f"{options.get('steps', 800)} steps of {options.get('pairs', 16)} pairs at Adam lr "
         f"{options.get('lr', 3e-4):g}"
-        + (f", starting from the run {options['init_from']} (the card lists its steps under "
+        + (f", starting from {options['init_from']} (the card lists its steps under "
            "training.started_from)" if options.get("init_from") else "")
         + " (the paper: 1e-4 for far longer)"
     )  # fmt: skip

@@ -32,7 +32,7 @@ from studio.papers.irfd.speak.cli import ship as ship_speak
 from studio.papers.irfd.speak.clipset import PRESETS as CLIP_PRESETS
 from studio.papers.irfd.speak.clipset import build_clipset
 from studio.papers.irfd.swaps import Source, grid
-from studio.papers.irfd.train import IrfdOptions, train_irfd
+from studio.papers.irfd.train import STARTED_FROM_CARD, IrfdOptions, train_irfd
 from studio.provenance import commit
 from studio.sources import load_face_source
 
@@ -150,7 +150,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--encoders-only", action="store_true",
         help="train E_i and E_e on their own losses only (the warm-up for --split-encoders)",
     )  # fmt: skip
-    group.add_argument("--init-from", default="", help="start from this run's weights")
+    group.add_argument(
+        "--init-from", default="",
+        help="start from a run's weights (its folder) or a shipped checkpoint "
+        "(checkpoints/irfd.safetensors)",
+    )  # fmt: skip
     group.add_argument(
         "--pose-labels", action="store_true",
         help="deviation: a linear head on the pose code regresses yaw, pitch, roll",
@@ -238,6 +242,16 @@ def _training_record(run: Path, options: dict, command: str) -> dict:
     }
 
 
+def _started_from(run: Path, source: Path) -> dict:
+    """The record of what a run started from: a run folder (its training record), or a shipped
+    checkpoint (its card's training record, which names what *it* started from, and sha256)."""
+    card = run / STARTED_FROM_CARD
+    if card.exists():
+        record = json.loads(card.read_text())
+        return {"checkpoint": str(source), "sha256": record["sha256"], **record["training"]}
+    return _training_record(source, json.loads((source / "irfd_options.json").read_text()), "")
+
+
 def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
          command: str = "") -> Path:  # fmt: skip
     """checkpoints/irfd.safetensors (float16) + its card, from a run's latest weights."""
@@ -249,10 +263,8 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
     manifest = folder / MANIFEST
     options = json.loads((run / "irfd_options.json").read_text())
     training = _training_record(run, options, command)
-    if options.get("init_from"):  # the run it started from is part of the recipe
-        first = Path(options["init_from"])
-        first_options = json.loads((first / "irfd_options.json").read_text())
-        training["started_from"] = _training_record(first, first_options, "")
+    if options.get("init_from"):  # what it started from is part of the recipe
+        training["started_from"] = _started_from(run, Path(options["init_from"]))
     card = {
         "name": "irfd",
         "paper": PAPER,

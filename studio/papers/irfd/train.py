@@ -11,10 +11,14 @@ import numpy as np
 import torch
 from safetensors.torch import load_file
 
+from studio.nn.checkpoints import sha256_file
 from studio.nn.loop import TrainConfig, train
 from studio.papers.irfd.codes import to_tensor
 from studio.papers.irfd.losses import LossOptions, encoder_losses, irfd_losses
 from studio.papers.irfd.model import Irfd, IrfdConfig
+
+# a shipped checkpoint's card, copied into a run that starts from it
+STARTED_FROM_CARD = "started_from_card.json"
 
 
 @dataclass
@@ -101,8 +105,10 @@ def train_irfd(
     if options.pose_labels:
         config = replace(config or IrfdConfig(), pose_regressor=True)
     model = Irfd(config)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     if options.init_from:
-        _init_from(model, Path(options.init_from))
+        _init_from(model, Path(options.init_from), out_dir)
     index = np.flatnonzero(~data["held_out"])
     # drawn from the training images sorted by person (the order the runs of docs/IRFD.md
     # drew from since session 7; `same_s` looks the person up, it does not need the order)
@@ -131,8 +137,6 @@ def train_irfd(
             batch["swap_weight"], batch["same_s"], batch["ids"], batch.get("angles"),
         )  # fmt: skip
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "irfd_options.json").write_text(json.dumps(asdict(options)))
     (out_dir / "irfd_config.json").write_text(json.dumps(model.config.to_dict()))
     config_ = TrainConfig(
@@ -152,11 +156,24 @@ def train_irfd(
     )
 
 
-def _init_from(model: Irfd, run: Path) -> None:
-    """Start from another run's weights (the encoders' warm-up): every tensor both share."""
-    weights = run / "model.safetensors"
+def _init_from(model: Irfd, source: Path, out_dir: Path | None = None) -> None:
+    """Start from another run's weights (the encoders' warm-up), or from a shipped checkpoint
+    (`checkpoints/irfd.safetensors`: a fresh machine continues the shipped model without the
+    runs that made it): every tensor both share. A checkpoint's card, with its sha256, is
+    copied into the run (`STARTED_FROM_CARD`) so the shipped card can say what it grew from."""
+    if source.suffix == ".safetensors":
+        weights, card = source, source.with_suffix(".json")
+        if not card.exists():
+            raise FileNotFoundError(f"{source} has no model card beside it ({card.name})")
+        record = json.loads(card.read_text())
+        if sha256_file(weights) != record.get("sha256"):
+            raise ValueError(f"{source} does not match its model card's sha256")
+        if out_dir is not None:
+            (out_dir / STARTED_FROM_CARD).write_text(json.dumps(record, indent=1))
+    else:
+        weights = source / "model.safetensors"
     if not weights.exists():
-        raise FileNotFoundError(f"No weights to start from in {run}")
+        raise FileNotFoundError(f"No weights to start from in {source}")
     own = model.state_dict()
     state = {k: v for k, v in load_file(str(weights)).items() if k in own}
-    model.load_state_dict(state, strict=False)
+    model.load_state_dict(state, strict=False)  # float16 weights are cast to the model's dtype

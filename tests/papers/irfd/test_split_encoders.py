@@ -150,3 +150,29 @@ def test_the_warm_up_trains_the_encoders_only_and_the_next_run_starts_from_it(da
     torch.testing.assert_close(model.identity.head.weight, warm["identity.head.weight"])
     with pytest.raises(FileNotFoundError):
         _init_from(model, tmp_path / "nothing")
+
+
+def test_a_run_can_start_from_the_shipped_checkpoint_and_its_card_says_so(data, tmp_path):
+    """A fresh machine has no runs: `--init-from checkpoints/irfd.safetensors` continues the
+    shipped model, and the new card names the checkpoint (sha256) and its training."""
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0),
+               tmp_path / "first", TINY)  # fmt: skip
+    shipped = cli.ship(tmp_path / "first", tmp_path / "no-set", {}, tmp_path / "ckpt")
+    first_card = json.loads(shipped.with_suffix(".json").read_text())
+    model = Irfd(IrfdConfig(**{**TINY.to_dict(), "pose_regressor": True}))
+    _init_from(model, shipped, tmp_path)
+    half = load_run(tmp_path / "first").state_dict()["identity.head.weight"].half().float()
+    torch.testing.assert_close(model.identity.head.weight, half)  # float16 weights, cast
+    options = IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0,
+                          pose_labels=True, init_from=str(shipped))  # fmt: skip
+    train_irfd(data, options, tmp_path / "second", TINY)
+    card = json.loads(
+        cli.ship(tmp_path / "second", tmp_path / "no-set", {}, tmp_path / "ckpt2")
+        .with_suffix(".json").read_text()
+    )  # fmt: skip
+    started = card["training"]["started_from"]
+    assert started["sha256"] == first_card["sha256"] and started["checkpoint"] == str(shipped)
+    assert started["steps"] == first_card["training"]["steps"] == 2
+    shipped.write_bytes(shipped.read_bytes()[:-8] + b"tampered")  # weights ≠ their card
+    with pytest.raises(ValueError, match="sha256"):
+        _init_from(model, shipped)
