@@ -12,6 +12,9 @@
   judged by networks IRFD never saw: the tracker's yaw/pitch against C's tracked pose, the
   emotion classifier against B's label, the identity embedder's nearest of A, B, C. Each judge's
   ceiling is measured on the set's own images (the judges were trained on the default corpus).
+  The tracker finds no face in G_d's output, so the swaps are also read by the set judge
+  (`judge.py`, trained on the set's training people; a deviation), beside its reading of the
+  held-out people's real images and of G_d's reconstructions of them.
 - Speed: the 3×3 swap grid (6 encodes + 9 images), medians after warm-up.
 """
 
@@ -32,9 +35,12 @@ from studio.evaluators.identity_embedder.model import load as load_identity
 from studio.evaluators.measure import eer
 from studio.face.crop import crop_face
 from studio.face.tracker import track_image
+from studio.nn.checkpoints import checkpoint_exists
 from studio.nn.spec import Bar
 from studio.papers.irfd.codes import Codes, encode, generate, load_irfd, load_run, swap_grid
 from studio.papers.irfd.imageset import load_imageset
+from studio.papers.irfd.judge import NAME as JUDGE_NAME
+from studio.papers.irfd.judge import load_judge
 from studio.synth.emotions import EMOTIONS
 
 BARS = (
@@ -306,6 +312,45 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
     }
 
 
+def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
+    """The swaps again, read by the set judge (`judge.py`; a deviation: the tracker finds no
+    face in G_d's output), beside its reading of the same people's real images and of G_d's
+    reconstructions of them — the ceilings a swap is read against. Empty when no judge is
+    shipped."""
+    if not checkpoint_exists(JUDGE_NAME):
+        return {}
+    judge = load_judge()
+    triples = swap_triples(held, n)
+    a, b, c = triples.T
+    trio = held["identity"][triples]
+    real = judge.read(held["images"])
+    proto = {}
+    for p in np.unique(held["identity"]):
+        e = real.embedding[held["identity"] == p].mean(0)
+        proto[int(p)] = e / np.linalg.norm(e)
+    recon = judge.read(generate(model, codes.identity, codes.emotion, codes.pose))
+    swap = judge.read(generate(model, codes.identity[a], codes.emotion[b], codes.pose[c]))
+    strong = held["intensity"] == 3
+    nearest = _nearest_of_three(swap.embedding, trio, proto)
+    out = {
+        "swap_judge_yaw_error_deg": _mean(np.abs(swap.angles[:, 0] - real.angles[c, 0])),
+        "swap_judge_pitch_error_deg": _mean(np.abs(swap.angles[:, 1] - real.angles[c, 1])),
+        "swap_judge_emotion_agreement_int3": _mean(swap.emotion == held["emotion"][b]),
+        "swap_judge_emotion_agreement_with_a": _mean(swap.emotion == held["emotion"][a]),
+        "swap_judge_identity_nearest_a": _mean(nearest == 0),
+        "swap_judge_identity_nearest_b": _mean(nearest == 1),
+    }
+    for name, r in (("real", real), ("reconstructed", recon)):
+        out[f"set_judge_{name}_emotion_int3"] = _mean(r.emotion[strong] == held["emotion"][strong])
+        out[f"set_judge_{name}_yaw_error_deg"] = _mean(np.abs(r.angles[:, 0] - held["yaw"]))
+        out[f"set_judge_{name}_pitch_error_deg"] = _mean(np.abs(r.angles[:, 1] - held["pitch"]))
+        # the pose source C's own image read as the swap is: nearest of (A, B, C) is C
+        out[f"set_judge_{name}_identity_nearest_of_three"] = _mean(
+            _nearest_of_three(r.embedding[c], trio, proto) == 2
+        )
+    return out
+
+
 def speed(model, held: dict, repeats: int) -> dict:
     sources = held["images"][:6]
     times = []
@@ -338,6 +383,7 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
     m.update(disentanglement(held, c_held))
     m.update(reconstruction(model, held, c_held))
     m.update(swaps(model, held, c_held, 60 if quick else 500))
+    m.update(judged_by_set_judge(model, held, c_held, 60 if quick else 500))
     m.update(speed(model, held, 3 if quick else 10))
     m["emotions"] = list(EMOTIONS)
     return m

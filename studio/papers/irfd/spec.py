@@ -4,7 +4,7 @@ Code-swap tab."""
 from __future__ import annotations
 
 from studio.nn.spec import Model, PaperSpec, Suite
-from studio.papers.irfd import bench, cli
+from studio.papers.irfd import bench, cli, judge
 from studio.papers.irfd.card import PAPER
 from studio.papers.irfd.speak import bench as speak_bench
 from studio.papers.irfd.speak import cli as speak_cli
@@ -28,6 +28,13 @@ SPEC = PaperSpec(
             "(builds data/speak-clips when absent)",
             speak_cli.train_command,
             speak_cli.add_options,
+            required=False,
+        ),
+        Model(
+            "irfd_judge",
+            "a CNN that reads emotion, yaw / pitch / roll and identity from IRFD set images "
+            "without tracking: the swaps' judge (the tracker finds no face in G_d's output)",
+            judge.train_command,
             required=False,
         ),
     ),
