@@ -227,7 +227,7 @@ def train_command(args, argv: list[str]) -> dict:
             "imageset": str(folder),
             "images": int((~data["held_out"]).sum()),
             "people": model.config.n_people,
-        },  # fmt: skip
+        },
         "training": {
             "steps": steps,
             "minutes": round(log[-1]["seconds"] / 60, 1) if log else 0.0,
