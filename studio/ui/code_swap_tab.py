@@ -16,11 +16,13 @@ import plotly.graph_objects as go
 
 from studio.errors import StudioError
 from studio.media import write_video
-from studio.nn.checkpoints import load_card
+from studio.nn.checkpoints import checkpoint_exists, load_card
 from studio.papers.irfd.codes import FACTOR_CODES, load_irfd, reconstruct
+from studio.papers.irfd.judge import NAME as JUDGE_NAME
+from studio.papers.irfd.judge import load_judge
 from studio.papers.irfd.model import NAME
 from studio.papers.irfd.sources import HELD_OUT_IDS, IMAGES_PER_PERSON, crop_source, held_out_person
-from studio.papers.irfd.swaps import Source, blend_image, drive_video, grid, mix
+from studio.papers.irfd.swaps import Source, blend_image, drive_video, grid, judged_mix, mix
 from studio.sources import Sources
 from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
@@ -65,6 +67,18 @@ def _upscaled(image: np.ndarray, side: int = 256) -> np.ndarray:
 def _domain_note(picked: list[Source]) -> str:
     outside = [f"slot {s}" for s, p in zip(SLOTS, picked, strict=True) if not p.in_domain]
     return OUT_OF_DOMAIN.format(name=" and ".join(outside)) if outside else ""
+
+
+def judge_caveat() -> str:
+    """How far the set judge can be trusted, from its card (its reads of real held-out faces)."""
+    m = load_card(JUDGE_NAME).get("metrics", {})
+    if "emotion_accuracy_int3" not in m:
+        return ""
+    return (
+        f" On real held-out faces it reads the emotion right in "
+        f"{100 * m['emotion_accuracy_int3']:.0f}% of images (intensity 3) and the yaw within "
+        f"{m['yaw_error_deg']:.1f}° on average, so read its verdicts with that in mind."
+    )
 
 
 def leakage_figure(metrics: dict) -> go.Figure | None:
@@ -164,11 +178,12 @@ def build_code_swap_tab(state: gr.State) -> dict:
             else:
                 gr.Markdown("No probe numbers in the checkpoint's card yet.")
             take = [
-                gr.Radio(list(SLOTS), value=default, label=f"{factor} from")
-                for factor, default in zip(FACTOR_CODES, SLOTS, strict=True)
+                gr.Radio(list(SLOTS), value=default, label=f"{f} from", elem_id=f"swap-take-{f}")
+                for f, default in zip(FACTOR_CODES, SLOTS, strict=True)
             ]
             mix_image = AtomicImage(label="Chosen mix", height=256, format="png",
                                  elem_id="swap-mix", interactive=False)  # fmt: skip
+            mix_judged = gr.Markdown(elem_id="swap-mix-judge")
     with gr.Accordion("Blend A → B, one code at a time", open=False):
         with gr.Row():
             weights = [
@@ -197,9 +212,14 @@ def build_code_swap_tab(state: gr.State) -> dict:
     def _picked(args) -> list[Source]:
         return _sources(args[:3], args[3:6], args[6])
 
-    def _mix(model, picked: list[Source], sides) -> np.ndarray:
+    def _mix(model, picked: list[Source], sides) -> tuple[np.ndarray, str]:
+        """The chosen mix at 256², and what the set judge reads in it (when shipped)."""
         chosen = {f: SLOTS.index(s) for f, s in zip(FACTOR_CODES, sides, strict=True)}
-        return _upscaled(mix(model, picked, chosen))
+        image = mix(model, picked, chosen)
+        note = ""
+        if checkpoint_exists(JUDGE_NAME):
+            note = judged_mix(load_judge(), image, picked, chosen, SLOTS) + judge_caveat()
+        return _upscaled(image), note
 
     def _blend(model, picked: list[Source], values) -> np.ndarray:
         w = dict(zip(FACTOR_CODES, values, strict=True))
@@ -220,7 +240,7 @@ def build_code_swap_tab(state: gr.State) -> dict:
         info = f"3×3 grid (the 3 sources encoded, 9 images drawn) in {seconds * 1000:.0f} ms."
         return [p.image for p in picked] + [
             image, info, _domain_note(picked), strip,
-            _mix(model, picked, args[7:10]), _blend(model, picked, args[10:13]),
+            *_mix(model, picked, args[7:10]), _blend(model, picked, args[10:13]),
         ]  # fmt: skip
 
     @user_errors
@@ -249,13 +269,13 @@ def build_code_swap_tab(state: gr.State) -> dict:
         seconds = time.perf_counter() - start
         return str(path), f"{len(frames)} frames in {seconds:.1f} s."
 
-    shown = [*slot_image, grid_image, grid_info, note, recon, mix_image, blend_out]
+    shown = [*slot_image, grid_image, grid_info, note, recon, mix_image, mix_judged, blend_out]
     for control in slot_choice:
         control.change(show, every_input, shown, trigger_mode="always_last")
     for control in slot_index:
         control.input(show, every_input, shown, trigger_mode="always_last")
     for radio in take:
-        radio.change(show_mix, mix_inputs, mix_image)
+        radio.change(show_mix, mix_inputs, [mix_image, mix_judged])
     for slider in weights:
         slider.input(show_blend, blend_inputs, blend_out, trigger_mode="always_last")
     video_btn.click(render_video, inputs, [video, video_info])

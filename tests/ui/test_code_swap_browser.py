@@ -1,6 +1,6 @@
 """End to end: the Code-swap tab in headless Chromium draws SPEAK's Fig. 5 grid from held-out
-people when it opens, redraws when a source changes, and takes the user's own photo from the
-Sources tab with a plain out-of-domain note.
+people when it opens, redraws when a source changes, says what the set judge reads in the chosen
+mix, and takes the user's own photo from the Sources tab with a plain out-of-domain note.
 
 Needs the shipped irfd checkpoint (the tab is replaced by its training command without it)."""
 
@@ -47,6 +47,11 @@ def test_the_grid_is_drawn_from_held_out_people_and_follows_a_source(page):
     first = _grid_src(page)
     assert first
     page.wait_for_selector("#swap-mix img")
+    # the set judge's reading of the mix follows where each code is taken from
+    page.wait_for_selector("#swap-mix-judge >> text=The set judge reads the mix")
+    assert "identity from A" in page.inner_text("#swap-mix-judge")
+    page.locator("#swap-take-identity label", has_text="C").click()
+    page.wait_for_selector("#swap-mix-judge >> text=identity from C")
     _choose(page, "B", "person 1010")
     _wait_new_grid(page, first)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

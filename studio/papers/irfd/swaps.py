@@ -23,7 +23,9 @@ from studio.papers.irfd.codes import (
     smooth_codes,
     swap_grid,
 )
+from studio.papers.irfd.judge import SetJudge
 from studio.papers.irfd.model import Irfd
+from studio.synth.emotions import EMOTIONS
 
 TILE = 160  # grid tiles: the 128² images with room to read them
 LABEL_H = 22
@@ -85,6 +87,23 @@ def mix(model: Irfd, sources: Sequence[Source], take: dict[str, int]) -> np.ndar
     codes = encode(model, np.stack([s.image for s in sources]))
     i, e, p = (codes.get(f)[[take[f]]] for f in FACTOR_CODES)
     return generate(model, i, e, p)[0]
+
+
+def judged_mix(judge: SetJudge, image: np.ndarray, sources: Sequence[Source],
+               take: dict[str, int], names: Sequence[str]) -> str:  # fmt: skip
+    """One line on what the set judge (`judge.py`) reads in a mix, beside what it reads in the
+    sources the mix took its emotion and pose from, and which source the mix looks most like —
+    the swap bars' measurement, for one image."""
+    r = judge.read(np.stack([image, *(s.image for s in sources)]))
+    e, p = take["emotion"] + 1, take["pose"] + 1
+    nearest = int(np.argmax(r.embedding[1:] @ r.embedding[0]))
+    return (
+        f"**The set judge reads the mix**: emotion *{EMOTIONS[r.emotion[0]]}* (source "
+        f"{names[e - 1]}: *{EMOTIONS[r.emotion[e]]}*), yaw {r.angles[0, 0]:+.0f}° and pitch "
+        f"{r.angles[0, 1]:+.0f}° (source {names[p - 1]}: {r.angles[p, 0]:+.0f}°, "
+        f"{r.angles[p, 1]:+.0f}°); it looks most like source {names[nearest]} (identity from "
+        f"{names[take['identity']]})."
+    )
 
 
 def blend_image(model: Irfd, a: Source, b: Source, weights: dict[str, float]) -> np.ndarray:
