@@ -152,6 +152,7 @@ def batches(arrays: dict[str, np.ndarray], n: int):
 
 def train_judge(data: dict, out_dir: str | Path, steps: int = 2000, batch: int = 64,
                 lr: float = 2e-3, seed: int = 0, resume: bool = False) -> SetJudge:  # fmt: skip
+    """Train on `data`'s training people (held-out people never seen); resumable."""
     arrays = training_arrays(data)
     torch.manual_seed(seed)
     people = int(arrays["person"].max()) + 1

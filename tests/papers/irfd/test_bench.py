@@ -36,3 +36,7 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
     assert math.isnan(m["swap_yaw_error_deg"]) or m["swap_yaw_error_deg"] >= 0
     assert set(m["dci_importance_share"]) == {"identity", "emotion", "pose"}
     assert m["grid_3x3_seconds"] > 0
+    # the shipped set judge reads the swaps, real images and reconstructions (no tracking)
+    assert 0 <= m["swap_judge_emotion_agreement_int3"] <= 1
+    assert 0 <= m["swap_judge_identity_nearest_a"] + m["swap_judge_identity_nearest_b"] <= 1
+    assert m["set_judge_real_yaw_error_deg"] >= 0 and m["swap_judge_pitch_error_deg"] >= 0
