@@ -312,6 +312,12 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
     }
 
 
+def _top_share(labels: np.ndarray) -> float:
+    """The share of the most common reading: near 1 when the judge reads every image alike (an
+    agreement rate is then the label's base rate, not a reading)."""
+    return float(np.bincount(labels).max() / len(labels)) if len(labels) else float("nan")
+
+
 def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
     """The swaps again, read by the set judge (`judge.py`; a deviation: the tracker finds no
     face in G_d's output), beside its reading of the same people's real images and of G_d's
@@ -337,11 +343,13 @@ def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
         "swap_judge_pitch_error_deg": _mean(np.abs(swap.angles[:, 1] - real.angles[c, 1])),
         "swap_judge_emotion_agreement_int3": _mean(swap.emotion == held["emotion"][b]),
         "swap_judge_emotion_agreement_with_a": _mean(swap.emotion == held["emotion"][a]),
+        "swap_judge_top_emotion_share": _top_share(swap.emotion),
         "swap_judge_identity_nearest_a": _mean(nearest == 0),
         "swap_judge_identity_nearest_b": _mean(nearest == 1),
     }
     for name, r in (("real", real), ("reconstructed", recon)):
         out[f"set_judge_{name}_emotion_int3"] = _mean(r.emotion[strong] == held["emotion"][strong])
+        out[f"set_judge_{name}_top_emotion_share"] = _top_share(r.emotion)
         out[f"set_judge_{name}_yaw_error_deg"] = _mean(np.abs(r.angles[:, 0] - held["yaw"]))
         out[f"set_judge_{name}_pitch_error_deg"] = _mean(np.abs(r.angles[:, 1] - held["pitch"]))
         # the pose source C's own image read as the swap is: nearest of (A, B, C) is C

@@ -39,4 +39,5 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
     # the shipped set judge reads the swaps, real images and reconstructions (no tracking)
     assert 0 <= m["swap_judge_emotion_agreement_int3"] <= 1
     assert 0 <= m["swap_judge_identity_nearest_a"] + m["swap_judge_identity_nearest_b"] <= 1
+    assert 1 / 8 <= m["set_judge_reconstructed_top_emotion_share"] <= 1
     assert m["set_judge_real_yaw_error_deg"] >= 0 and m["swap_judge_pitch_error_deg"] >= 0
