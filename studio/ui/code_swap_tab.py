@@ -14,6 +14,7 @@ import gradio as gr
 import numpy as np
 import plotly.graph_objects as go
 
+from studio.bench.records import load_record
 from studio.errors import StudioError
 from studio.media import write_video
 from studio.nn.checkpoints import checkpoint_exists, load_card
@@ -74,11 +75,20 @@ def judge_caveat() -> str:
     m = load_card(JUDGE_NAME).get("metrics", {})
     if "emotion_accuracy_int3" not in m:
         return ""
-    return (
+    out = (
         f" On real held-out faces it reads the emotion right in "
         f"{100 * m['emotion_accuracy_int3']:.0f}% of images (intensity 3) and the yaw within "
         f"{m['yaw_error_deg']:.1f}° on average, so read its verdicts with that in mind."
     )
+    record = (load_record("irfd") or {}).get("metrics", {})
+    share = record.get("set_judge_reconstructed_top_emotion_share")
+    if share is not None and share >= 0.9:
+        out += (
+            f" On G_d's reconstructions of the held-out people it gives one emotion to "
+            f"{100 * share:.0f}% of them (`python -m studio.bench irfd`): it sees no emotion in "
+            "what this G_d draws, so its emotion verdict here says nothing."
+        )
+    return out
 
 
 def leakage_figure(metrics: dict) -> go.Figure | None:
