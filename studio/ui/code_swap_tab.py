@@ -5,6 +5,7 @@ video when a clip drives. Beside them, what the bench measured: which code knows
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -70,8 +71,10 @@ def _domain_note(picked: list[Source]) -> str:
     return OUT_OF_DOMAIN.format(name=" and ".join(outside)) if outside else ""
 
 
+@functools.lru_cache(maxsize=1)
 def judge_caveat() -> str:
-    """How far the set judge can be trusted, from its card (its reads of real held-out faces)."""
+    """How far the set judge can be trusted, from its card (its reads of real held-out faces)
+    and the irfd bench record; read once per process, not on every mix."""
     m = load_card(JUDGE_NAME).get("metrics", {})
     if "emotion_accuracy_int3" not in m:
         return ""

@@ -28,6 +28,7 @@ from torch import nn
 
 from studio.nn.checkpoints import load_model, save_checkpoint
 from studio.nn.loop import TrainConfig, read_log, train
+from studio.papers.irfd.codes import to_tensor
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
 from studio.papers.irfd.model import ResidualDown
 from studio.provenance import commit
@@ -96,8 +97,7 @@ class SetJudge(nn.Module):
         device = next(self.parameters()).device
         rows: dict[str, list] = {"emotion": [], "angles": [], "embedding": []}
         for i in range(0, len(images), batch):
-            x = torch.as_tensor(images[i : i + batch], device=device)
-            out = self(x.permute(0, 3, 1, 2).contiguous() / 255.0)
+            out = self(to_tensor(images[i : i + batch]).to(device))
             rows["emotion"].append(out["emotion"].argmax(1).cpu().numpy())
             rows["angles"].append(out["angles"].cpu().numpy() * np.array(ANGLE_SCALE))
             rows["embedding"].append(out["embedding"].cpu().numpy())
@@ -139,11 +139,8 @@ def batches(arrays: dict[str, np.ndarray], n: int):
 
     def get_batch(step, rng, rank, world):
         idx = rng.integers(len(arrays["images"]), size=n // world)
-        # contiguous: torch 2.13's CPU backward of this net on the permuted (channels-last
-        # strided) batch aborts with "double free or corruption" (measured)
-        images = torch.as_tensor(arrays["images"][idx]).permute(0, 3, 1, 2).contiguous() / 255.0
         return {
-            "images": images,
+            "images": to_tensor(arrays["images"][idx]),  # contiguous: see `Irfd.encode`
             **{k: torch.as_tensor(arrays[k][idx]) for k in ("emotion", "angles", "person")},
         }
 

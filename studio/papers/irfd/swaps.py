@@ -94,14 +94,15 @@ def judged_mix(judge: SetJudge, image: np.ndarray, sources: Sequence[Source],
     """One line on what the set judge (`judge.py`) reads in a mix, beside what it reads in the
     sources the mix took its emotion and pose from, and which source the mix looks most like —
     the swap bars' measurement, for one image."""
-    r = judge.read(np.stack([image, *(s.image for s in sources)]))
-    e, p = take["emotion"] + 1, take["pose"] + 1
-    nearest = int(np.argmax(r.embedding[1:] @ r.embedding[0]))
+    mixed = judge.read(image[None])
+    read = judge.read(np.stack([s.image for s in sources]))
+    e, p = take["emotion"], take["pose"]
+    nearest = int(np.argmax(read.embedding @ mixed.embedding[0]))
     return (
-        f"**The set judge reads the mix**: emotion *{EMOTIONS[r.emotion[0]]}* (source "
-        f"{names[e - 1]}: *{EMOTIONS[r.emotion[e]]}*), yaw {r.angles[0, 0]:+.0f}° and pitch "
-        f"{r.angles[0, 1]:+.0f}° (source {names[p - 1]}: {r.angles[p, 0]:+.0f}°, "
-        f"{r.angles[p, 1]:+.0f}°); it looks most like source {names[nearest]} (identity from "
+        f"**The set judge reads the mix**: emotion *{EMOTIONS[mixed.emotion[0]]}* (source "
+        f"{names[e]}: *{EMOTIONS[read.emotion[e]]}*), yaw {mixed.angles[0, 0]:+.0f}° and pitch "
+        f"{mixed.angles[0, 1]:+.0f}° (source {names[p]}: {read.angles[p, 0]:+.0f}°, "
+        f"{read.angles[p, 1]:+.0f}°); it looks most like source {names[nearest]} (identity from "
         f"{names[take['identity']]})."
     )
 
