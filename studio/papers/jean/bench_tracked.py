@@ -8,13 +8,17 @@ with the codes of the same frames' ground-truth inputs, which is what JEAN was t
 - each clip's mean tracked code and mean GT code are each other's nearest clip;
 - the mean tracked code of each intensity-3 clip, decoded with a closed mouth and rendered on
   its person, read by the emotion classifier as the clip's emotion;
-- the tracked codes' novelty (`studio.eval.novelty`) against the GT bank.
+- the tracked codes' novelty (`studio.eval.novelty`) against the GT bank;
+- the landmark path: how much of the GT frames' eye-nose and mouth codes the tracked frames'
+  codes explain (R²), and audio → mouth retrieval (JEAN's lip-sync protocol) with the tracked
+  frames' mouth codes as the candidates, beside the same queries on GT mouth codes.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +31,7 @@ from studio.nn.spec import Bar
 from studio.papers.jean.data import load_data
 from studio.papers.jean.data import split as split_data
 from studio.papers.jean.interpolation import portrait_camera, renderer
-from studio.papers.jean.metrics import emotion_mask, knn_accuracy, silhouette
+from studio.papers.jean.metrics import emotion_mask, knn_accuracy, retrieval_top1, silhouette
 from studio.papers.jean.model import load
 from studio.papers.jean.tracked import load_tracked, tracked_features
 from studio.paths import default_corpus
@@ -99,17 +103,58 @@ def run(quick: bool = False, corpus: Path | None = None, tracked_encoder=None) -
     lip_gt, expr_gt = model.expression_codes(test.features)
     _, expr_ref = model.expression_codes(train.features)
     m: dict = {"tracked_found_share": float(ok.mean())}
-    encoders = {"tracked": model.expression_codes}  # the GT-trained encoder on tracked inputs
+    encoders = {"tracked": model}  # the GT-trained encoders on tracked inputs
     adapter = load_tracked() if tracked_encoder is None else tracked_encoder
-    if adapter is not None:  # the tracked-input encoder: the bars; the GT-only one: ablation
-        encoders = {"tracked": adapter.expression_codes, "gt_only_encoder": model.expression_codes}
-    for name, encode in encoders.items():
-        expr_tr = per_clip(encode, np.nan_to_num(feats), test.clips)
+    if adapter is not None:  # the tracked-input encoders: the bars; the GT-only ones: ablation
+        encoders = {"tracked": adapter, "gt_only_encoder": model}
+    landmarks = LandmarkTruth.of(model, test, ok, quick)
+    for name, encoder in encoders.items():
+        expr_tr = per_clip(encoder.expression_codes, np.nan_to_num(feats), test.clips)
         m.update(_scores(name, model, expr_tr, expr_gt, expr_ref, lip_gt, ok, train, test, quick))
+        m.update(landmarks.scores(name, encoder, feats, test))
     m.update(_gt_scores(model, expr_gt, expr_ref, lip_gt, train, test))
+    m["gt_audio_mouth_top1"] = landmarks.gt_retrieval
     m["tracking_and_eval_seconds"] = round(time.time() - t0, 1)
     m["tracking_seconds"] = round(tracking_seconds, 1)
     return m
+
+
+@dataclass
+class LandmarkTruth:
+    """The held-out frames' GT landmark codes and audio codes, read once for every encoder."""
+
+    eye_nose: np.ndarray
+    mouth: np.ndarray
+    audio: np.ndarray
+    ok: np.ndarray  # frames the tracker found a face in
+    n_query: int
+    gt_retrieval: float  # audio → GT mouth codes, the same queries
+
+    @classmethod
+    def of(cls, model, test, ok: np.ndarray, quick: bool) -> LandmarkTruth:
+        eye_nose, mouth = model.landmark_codes(test.landmarks)
+        audio = model.audio_codes(test.mel.astype(np.float32))
+        n_query = 500 if quick else 3000
+        gt = retrieval_top1(audio, mouth, test, mask=ok, n_query=n_query)
+        return cls(eye_nose, mouth, audio, ok, n_query, gt)
+
+    def scores(self, name: str, encoder, feats: np.ndarray, test) -> dict:
+        lm = np.nan_to_num(feats[:, -test.landmarks.shape[1] :])
+        eye_nose, mouth = encoder.landmark_codes(lm)
+        # queries are tracked frames; a negative from a frame without a face keeps its GT code
+        mouth = np.where(self.ok[:, None], mouth, self.mouth)
+        return {
+            f"{name}_eye_nose_code_r2": r2(eye_nose[self.ok], self.eye_nose[self.ok]),
+            f"{name}_mouth_code_r2": r2(mouth[self.ok], self.mouth[self.ok]),
+            f"{name}_audio_mouth_top1": retrieval_top1(
+                self.audio, mouth, test, mask=self.ok, n_query=self.n_query
+            ),
+        }
+
+
+def r2(predicted: np.ndarray, truth: np.ndarray) -> float:
+    """Share of the truth's variance (summed over its dimensions) that `predicted` explains."""
+    return float(1 - ((predicted - truth) ** 2).sum() / ((truth - truth.mean(0)) ** 2).sum())
 
 
 def per_clip(encode, feats: np.ndarray, clips: list[dict]) -> np.ndarray:

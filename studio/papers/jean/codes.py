@@ -184,7 +184,9 @@ def bank_source(bank: CodeBank) -> str:
 
 def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:
     """Codes of a tracked clip (a `FaceTrack` from MediaPipe): frames without a face or
-    without blendshapes are dropped. Returns codes + "frame" (the kept frame indices)."""
+    without blendshapes are dropped. Returns every code `codes_of` gives a corpus (expression,
+    lip, eye-nose, mouth; audio when `audio` is given, else NaN) + "frame" (the kept frame
+    indices)."""
     ok = np.asarray(track.found, bool) & np.isfinite(track.blendshapes).all(1)
     if ok.sum() == 0:
         raise StudioError(
@@ -194,9 +196,11 @@ def face_source_codes(model, track, audio=None) -> dict[str, np.ndarray]:
     idx = np.flatnonzero(ok)
     lm = landmark_features(track.landmarks[idx])
     feats = expression_features(track.blendshapes[idx], lm)
-    # the tracker's read, through the encoder distilled for it when it ships (docs/JEAN.md)
-    lip, expr = (tracked_encoder_for(model) or model).expression_codes(feats)
-    out = {"expression": expr, "lip": lip, "frame": idx}
+    # the tracker's read, through the encoders distilled for it when they ship (docs/JEAN.md)
+    encoder = tracked_encoder_for(model) or model
+    lip, expr = encoder.expression_codes(feats)
+    eye_nose, mouth = encoder.landmark_codes(lm)
+    out = {"expression": expr, "lip": lip, "eye_nose": eye_nose, "mouth": mouth, "frame": idx}
     if audio is not None and len(audio) > 0:
         win = frame_windows(log_mel(np.asarray(audio, np.float32)), len(track.found))[idx]
         out["audio"] = model.audio_codes(win)

@@ -1,12 +1,13 @@
-"""JEAN's expression encoder for what a user's clip gives: the MediaPipe tracker's blendshapes
-and landmarks, not the SynthTalk rig's ground truth.
+"""JEAN's encoders for what a user's clip gives: the MediaPipe tracker's blendshapes and
+landmarks, not the SynthTalk rig's ground truth.
 
 Trained on the ground truth, JEAN reads tracked inputs as noise (held-out clips: 5-NN emotion
-at chance, `python -m studio.bench jean-tracked`). This encoder is a copy of JEAN's expression
-encoder (input scaling refitted on tracked features) fine-tuned so that the tracker's read of a
-frame window gives the codes JEAN gives the same window's ground truth (distillation): user
-codes then live in the shipped code space, beside the bank, the decoder and the NeRF that was
-conditioned on it. The GT-only encoder stays the measured ablation.
+at chance, `python -m studio.bench jean-tracked`). This module holds copies of JEAN's
+expression encoder and of its landmark autoencoder's two encoder heads (eye-nose, mouth), input
+scaling refitted on tracked features, fine-tuned so that the tracker's read of a frame (window)
+gives the codes JEAN gives the same frame's ground truth (distillation): user codes then live in
+the shipped code space, beside the bank, the decoder and the NeRF that was conditioned on it.
+The GT-only encoders stay the measured ablation.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from studio.papers.jean.model import (
     ExpressionTransformer,
     Jean,
     JeanConfig,
+    LandmarkAE,
     expression_features,
     frame_windows_idx,
     landmark_features,
@@ -39,18 +41,32 @@ from studio.synth.corpus import load_clip
 NAME = "jean_tracked"
 TRACKER_VERSION = 1  # part of the cache key: bump when the tracker's output changes
 STEPS, BATCH, LR = 3000, 64, 3e-4  # 600 steps: 5-NN 0.87; 3,000: 0.92 (docs/JEAN.md)
+LANDMARK_BATCH = 256  # the landmark heads are per-frame MLPs: as many steps take seconds
 
 
 class TrackedEncoder(nn.Module):
-    """JEAN's expression encoder path (scaling, input MLP, transformer stack) alone."""
+    """JEAN's expression encoder path (scaling, input MLP, transformer stack) and its landmark
+    autoencoder's encoder (scaling, eye-nose and mouth heads), without the decoders."""
 
     encode = ExpressionTransformer.encode  # the same path: norm → inp → enc → lip | expression
 
     def __init__(self, config: JeanConfig):
         super().__init__()
-        full = ExpressionTransformer(config)
+        full, landmarks = ExpressionTransformer(config), LandmarkAE(config)
         self.c = config
         self.norm, self.inp, self.enc = full.norm, full.inp, full.enc
+        self.lm_norm, self.enc_f, self.enc_m = landmarks.norm, landmarks.enc_f, landmarks.enc_m
+
+    def encode_landmarks(self, lm: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 220) landmark features → eye-nose, mouth codes (B, 64) each."""
+        x = self.lm_norm(lm)
+        return self.enc_f(x), self.enc_m(x)
+
+    @torch.no_grad()
+    def landmark_codes(self, lm_feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(T, 220) tracked landmark features → eye-nose, mouth codes (T, 64) each."""
+        e_f, e_m = self.encode_landmarks(torch.as_tensor(np.asarray(lm_feats, np.float32)))
+        return e_f.numpy(), e_m.numpy()
 
     @torch.no_grad()
     def expression_codes(self, feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,8 +162,52 @@ def train_tracked(
             )
             if progress:
                 progress(step, steps, float(loss.detach()))
+    landmark_log = distil_landmarks(jean, enc, tracked[found], truth[found], steps, rng)
     enc.eval()
-    return enc, {"steps": steps, "batch": BATCH, "lr": LR, "log": log, "frames": int(len(usable))}
+    return enc, {
+        "steps": steps,
+        "batch": BATCH,
+        "lr": LR,
+        "log": log,
+        "frames": int(len(usable)),
+        "landmark_steps": steps,
+        "landmark_batch": LANDMARK_BATCH,
+        "landmark_log": landmark_log,
+    }
+
+
+def distil_landmarks(
+    jean: Jean, enc: TrackedEncoder, tracked: np.ndarray, truth: np.ndarray, steps: int, rng
+) -> list[dict]:
+    """Fine-tune `enc`'s copy of the landmark encoder on tracked frames (N, 272 features; the
+    last 220 are the landmarks) so that their eye-nose and mouth codes match JEAN's codes of
+    the same frames' ground truth; per frame, as the landmark autoencoder reads them."""
+    dim = jean.config.landmark_dim
+    keep = np.isfinite(tracked[:, -dim:]).all(1)
+    lm_tracked = torch.as_tensor(tracked[keep, -dim:])
+    enc.enc_f.load_state_dict(copy.deepcopy(jean.lmae.enc_f.state_dict()))
+    enc.enc_m.load_state_dict(copy.deepcopy(jean.lmae.enc_m.state_dict()))
+    enc.lm_norm.fit(lm_tracked.numpy())
+    with torch.no_grad():
+        target_f, target_m = jean.lmae.encode(torch.as_tensor(truth[keep, -dim:]))
+    scale_f, scale_m = target_f.std(), target_m.std()
+    params = [*enc.enc_f.parameters(), *enc.enc_m.parameters()]
+    opt = torch.optim.AdamW(params, lr=LR, weight_decay=1e-4)
+    log, t0 = [], time.time()
+    for step in range(1, steps + 1):
+        rows = torch.as_tensor(rng.choice(len(lm_tracked), LANDMARK_BATCH))
+        e_f, e_m = enc.encode_landmarks(lm_tracked[rows])
+        loss = nn.functional.mse_loss(e_f / scale_f, target_f[rows] / scale_f) + (
+            nn.functional.mse_loss(e_m / scale_m, target_m[rows] / scale_m)
+        )
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 50 == 0 or step == steps:
+            log.append(
+                {"step": step, "loss": float(loss.detach()), "seconds": round(time.time() - t0, 1)}
+            )
+    return log
 
 
 def _from_config(cfg: dict) -> TrackedEncoder:

@@ -42,7 +42,8 @@ def run(args, argv: list[str]) -> dict:
         print(f"{k}: {v:.4f}")
     card = {
         "name": NAME,
-        "paper": "JEAN (000_0457fe19e37730eb): its expression encoder, for tracked inputs",
+        "paper": "JEAN (000_0457fe19e37730eb): its expression and landmark encoders, for "
+        "tracked inputs",
         "version": 1,
         "config": config_dict(jean),
         "distilled_from": {"checkpoint": "jean", "sha256": load_card("jean").get("sha256")},
@@ -54,8 +55,9 @@ def run(args, argv: list[str]) -> dict:
             "frames": report["frames"],
         },
         "training": {
-            **{k: report[k] for k in ("steps", "batch", "lr")},
+            **{k: report[k] for k in ("steps", "batch", "lr", "landmark_steps", "landmark_batch")},
             "curve": report["log"],
+            "landmark_curve": report["landmark_log"],
             "wall_minutes": round(train_minutes, 2),
             "total_minutes": round((time.time() - started) / 60, 2),
             **trained_by(argv),
@@ -63,8 +65,9 @@ def run(args, argv: list[str]) -> dict:
         "metrics": measured(metrics, "python -m studio.bench jean-tracked"),
         "deviations": [
             {
-                "what": "a second expression encoder for tracked inputs, distilled into the "
-                "shipped JEAN's code space (MSE to its codes of the same windows' ground truth)",
+                "what": "a second expression encoder and landmark encoder (eye-nose and mouth "
+                "heads) for tracked inputs, distilled into the shipped JEAN's code space (MSE to "
+                "its codes of the same windows' and frames' ground truth)",
                 "why": "JEAN trains per person on one kind of input; the studio's JEAN is "
                 "trained on the SynthTalk rig's ground truth, and read tracked inputs at chance "
                 "(held-out 5-NN emotion 0.15); distilling keeps every code (bank, decoder, the "

@@ -11,7 +11,8 @@ from tests.papers.jean.tiny import tiny_jean
 def test_distillation_brings_distorted_inputs_back_into_the_code_space():
     """'Tracked' features = the GT's, scaled, shifted and noisy, with a channel the GT never
     moves switched on: after a short distillation the encoder's codes of them are nearer the
-    GT encoder's codes of the GT than the GT encoder's own codes of them."""
+    GT encoder's codes of the GT than the GT encoder's own codes of them — both the expression
+    encoder's and the landmark encoder's."""
     model, _, data, _, _ = tiny_jean()
     truth = data.features.astype(np.float32)
     rng = np.random.default_rng(0)
@@ -26,6 +27,14 @@ def test_distillation_brings_distorted_inputs_back_into_the_code_space():
     _, adapted = encoder.expression_codes(tracked[rows])
     assert np.abs(adapted - target).mean() < np.abs(naive - target).mean()
     assert report["log"][-1]["loss"] < report["log"][0]["loss"] * 1.5
+    # the landmark path too: eye-nose and mouth codes of the distorted landmarks
+    dim = model.config.landmark_dim
+    targets = model.landmark_codes(truth[rows, -dim:])
+    naives = model.landmark_codes(tracked[rows, -dim:])
+    adapteds = encoder.landmark_codes(tracked[rows, -dim:])
+    for target, naive, adapted in zip(targets, naives, adapteds, strict=True):
+        assert np.abs(adapted - target).mean() < 0.5 * np.abs(naive - target).mean()
+    assert report["landmark_log"][-1]["loss"] < report["landmark_log"][0]["loss"]
     windows = clip_windows(data.clips)
     assert windows.shape == (len(truth), model.config.window)
     for c in data.clips:  # a window never reaches into another clip
