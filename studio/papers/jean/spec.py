@@ -27,7 +27,8 @@ SPEC = PaperSpec(
         ),
         Model(
             "jean_tracked",
-            "JEAN's expression encoder for tracked inputs, distilled into JEAN's code space",
+            "JEAN's expression and landmark encoders for tracked inputs, distilled into JEAN's "
+            "code space",
             tracked_cli.run,
             required=False,
         ),
