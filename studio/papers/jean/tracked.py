@@ -153,15 +153,8 @@ def train_tracked(
         ) + nn.functional.mse_loss(
             expr[:, WINDOW // 2] / scale_expr, target_expr[rows] / scale_expr
         )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 50 == 0 or step == steps:
-            log.append(
-                {"step": step, "loss": float(loss.detach()), "seconds": round(time.time() - t0, 1)}
-            )
-            if progress:
-                progress(step, steps, float(loss.detach()))
+        if _optimise(opt, loss, step, steps, log, t0) and progress:
+            progress(step, steps, log[-1]["loss"])
     landmark_log = distil_landmarks(jean, enc, tracked[found], truth[found], steps, rng)
     enc.eval()
     return enc, {
@@ -200,14 +193,19 @@ def distil_landmarks(
         loss = nn.functional.mse_loss(e_f / scale_f, target_f[rows] / scale_f) + (
             nn.functional.mse_loss(e_m / scale_m, target_m[rows] / scale_m)
         )
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if step % 50 == 0 or step == steps:
-            log.append(
-                {"step": step, "loss": float(loss.detach()), "seconds": round(time.time() - t0, 1)}
-            )
+        _optimise(opt, loss, step, steps, log, t0)
     return log
+
+
+def _optimise(opt, loss: torch.Tensor, step: int, steps: int, log: list[dict], t0: float) -> bool:
+    """One optimiser step; the loss joins `log` every 50 steps and at the last (True then)."""
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if step % 50 and step != steps:
+        return False
+    log.append({"step": step, "loss": float(loss.detach()), "seconds": round(time.time() - t0, 1)})
+    return True
 
 
 def _from_config(cfg: dict) -> TrackedEncoder:
