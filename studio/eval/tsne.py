@@ -179,14 +179,20 @@ def describe_point(labels: dict, i: int) -> str:
 
 def scatter_figure(xy: np.ndarray, labels: dict, colour_by: str, title: str = ""):
     """Plotly scatter of t-SNE points, one trace per colour class; hover names the point
-    (#index, clip, frame, emotion, intensity, identity); customdata = the point's index."""
+    (#index, clip, frame, emotion, intensity, identity); customdata = the point's index. With
+    more classes than colours (IRFD's 100 people) the colours repeat, so the legend is left
+    out and the title says to hover instead."""
     import plotly.graph_objects as go
 
     colour = np.asarray(labels[colour_by]).astype(str)
     idx = np.arange(len(xy))
     hover = np.array([describe_point(labels, i) for i in idx])
+    classes = sorted(set(colour), key=lambda s: (len(s), s))
+    repeat = len(classes) > len(PALETTE)
+    if repeat:
+        title += f" — {len(classes)} {colour_by} classes, colours repeat: hover a point"
     fig = go.Figure()
-    for n, cls in enumerate(sorted(set(colour), key=lambda s: (len(s), s))):
+    for n, cls in enumerate(classes):
         sel = colour == cls
         user = np.asarray(labels["source"])[sel] == "user"
         fig.add_scattergl(
@@ -209,6 +215,7 @@ def scatter_figure(xy: np.ndarray, labels: dict, colour_by: str, title: str = ""
         template="plotly_white",
         height=560,
         legend_title=colour_by,
+        showlegend=not repeat,
         margin=dict(l=20, r=20, t=40, b=20),
         xaxis=dict(showticklabels=False),
         yaxis=dict(showticklabels=False),

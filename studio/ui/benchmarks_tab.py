@@ -41,6 +41,8 @@ def suite_markdown(suite: str) -> str:
             bar = bars[name]
             shown = f"{value:.4g}" if isinstance(value, float) else str(value)
             met = "yes" if bar.met(value) else "**no**"
+            if value != value:  # NaN: the suite could not measure it (its record says why)
+                shown, met = "not measurable", "**no**"
             meaning = bar.meaning.replace("|", "\\|")  # a "|x − 1|" must not split the row
             lines.append(f"| {name} | {shown} | {bar.op} {bar.threshold:g} ({meaning}) | {met} |")
     first = [f for f in grouped.families if f.name in FIRST_FAMILIES]
@@ -80,7 +82,7 @@ def bars_figure(suite: str) -> go.Figure | None:
     names, ratios, colours, labels = [], [], [], []
     for bar in bars:
         value = record["metrics"].get(bar.metric)
-        if value is None:
+        if value is None or value != value:  # absent, or NaN: not measurable, no bar to draw
             continue
         ratio = bar_ratio(value, bar.op, bar.threshold)
         names.append(bar.metric)
@@ -150,7 +152,9 @@ def papers_markdown(suite: str) -> str:
 def build_benchmarks_tab() -> None:
     suites = available_suites() or ["foundation"]
     gr.Markdown(
-        "Measured on this machine with `python -m studio.bench <suite>`; SynthTalk "
+        "The records in `docs/benchmarks/`, each measured with `python -m studio.bench "
+        "<suite>` on the CPU-only machine, commit and date its header names (rerun one to "
+        "measure it here); SynthTalk "
         "numbers are not comparable with the papers' numbers on real corpora, which "
         "are shown for orientation."
     )

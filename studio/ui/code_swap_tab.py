@@ -264,11 +264,16 @@ def build_code_swap_tab(state: gr.State) -> dict:
     def show_blend(*args):
         return _blend(load_irfd(), _picked(args), args[7:10])
 
-    @user_errors
+    def not_made(error, *_args, **_kwargs):  # the reason stays under the video box
+        return gr.skip(), f"**Not made:** {error}"
+
+    @user_errors(on_error=not_made)
     def render_video(*args, progress=gr.Progress()):
         sources: Sources | None = args[6]
         if sources is None or sources.pose is None or sources.pose.is_image:
-            raise StudioError("Load a pose source *video* in the Sources tab to drive source A")
+            raise StudioError(
+                "Load a pose source video (not a photo) in the Sources tab to drive source A"
+            )
         identity = _picked(args)[0]
         crops = crop_source(sources.pose)
         start = time.perf_counter()

@@ -214,7 +214,7 @@ def build_sources_tab(state: gr.State) -> None:
             frame = gr.Slider(
                 0, 1, value=0, step=1, label="Frame", visible=False, elem_id="frame-slider"
             )
-            pose_plot = gr.Plot(label="Head pose over time", elem_id="pose-plot")
+            pose_plot = gr.Plot(label="Head pose (over time for a video)", elem_id="pose-plot")
         with gr.Column(scale=1):
             blend_plot = gr.Plot(label="Blendshapes", elem_id="blend-plot")
     audio_plot = gr.Plot(label="Audio", elem_id="audio-plot")

@@ -105,13 +105,15 @@ def debug_frames(result: TalkResult) -> np.ndarray:
     return out
 
 
-def motion_figure(result: TalkResult) -> go.Figure:
-    """Yaw, pitch, roll and jawOpen over time, with the audio's beats."""
+def motion_figure(result: TalkResult, with_mouth: bool = True) -> go.Figure:
+    """Yaw, pitch, roll and (where the renderer is driven by it) jawOpen over time, with the
+    audio's beats."""
     t = np.arange(len(result.pose6)) / result.fps
     fig = go.Figure()
     for k, name in enumerate(("yaw", "pitch", "roll")):
         fig.add_scatter(x=t, y=result.pose6[:, k], name=f"{name} (°)")
-    fig.add_scatter(x=t, y=20 * result.mouth[:, 0], name="jawOpen × 20", line=dict(dash="dot"))
+    if with_mouth:
+        fig.add_scatter(x=t, y=20 * result.mouth[:, 0], name="jawOpen × 20", line=dict(dash="dot"))
     beats = [  # one batch: add_vline per beat took ≈ 27 ms each (2.7 s for 100 beats)
         dict(type="line", x0=b / result.fps, x1=b / result.fps, xref="x", y0=0, y1=1,
              yref="y domain", line=dict(color="#bbb", width=1))
@@ -119,7 +121,7 @@ def motion_figure(result: TalkResult) -> go.Figure:
     ]  # fmt: skip
     fig.update_layout(
         shapes=beats,
-        title="Head motion and mouth (grey lines: audio beats)",
+        title=f"Head motion{' and mouth' if with_mouth else ''} (grey lines: audio beats)",
         xaxis_title="seconds",
         template="plotly_white",
         height=320,
@@ -146,7 +148,10 @@ def build_talk_tab(state: gr.State) -> dict:
                     PEOPLE, value=PRESETS["default"].held_out_ids[0], label="Person"
                 )
                 speak_person = gr.Dropdown(
-                    list(SPEAK_PEOPLE), value=SPEAK_PEOPLE[0], label="Person (SPEAK: IRFD's)"
+                    list(SPEAK_PEOPLE),
+                    value=SPEAK_PEOPLE[0],
+                    label="Person (SPEAK: IRFD's)",
+                    visible=False,
                 )
             said = gr.Radio(list(SAID), value=SAID[0], label="What is said")
             text = gr.Textbox(EXAMPLE_TEXT, label="Text", lines=2, elem_id="talk-text")
@@ -156,14 +161,20 @@ def build_talk_tab(state: gr.State) -> dict:
                 emotion = gr.Dropdown(list(EMOTIONS), value="happy", label="emotion (recipe)")
                 intensity = gr.Slider(1, 3, value=2, step=1, label="intensity")
             with gr.Row():
-                kind = gr.Dropdown(list(SOURCE_KINDS), value=SOURCE_KINDS[0], label="code from")
-                label = gr.Dropdown(list(EMOTIONS), value="surprised", label="code's emotion")
-                clip = gr.Textbox(label="SynthTalk clip id", placeholder="id033_s06_happy3")
+                kind = gr.Dropdown(
+                    list(SOURCE_KINDS), value=SOURCE_KINDS[0], label="code from", visible=False
+                )
+                label = gr.Dropdown(
+                    list(EMOTIONS), value="surprised", label="code's emotion", visible=False
+                )
+                clip = gr.Textbox(
+                    label="SynthTalk clip id", placeholder="id033_s06_happy3", visible=False
+                )
             with gr.Row():
                 renderer = gr.Dropdown(
                     renderer_names(), value="synthtalk", label="Renderer", elem_id="talk-renderer"
                 )
-                size = gr.Radio([128, 256], value=256, label="Size")
+                size = gr.Radio([128, 256], value=256, label="Size", elem_id="talk-size")
             go_btn = gr.Button("Talk", variant="primary", elem_id="talk-button")
         with gr.Column():
             video = gr.Video(label="Talking clip (mp4 with sound)", elem_id="talk-video")
@@ -201,7 +212,14 @@ def build_talk_tab(state: gr.State) -> dict:
             f"{result.identity}, in {t['total']:.1f} s ({result.duration / t['total']:.2f} s of "
             f"video per second; render {t['render']:.1f} s)."
         )
-        return str(clip_path), note, debug_path, motion_figure(result)
+        if request.renderer == SPEAK:
+            note += (
+                " SPEAK draws at 128², the size it was trained at, whatever Size says; its mouth "
+                "comes from the audio inside the model, so there is no jawOpen curve and no "
+                "landmark debug view (its frames come from codes, not from the rig)."
+            )
+        with_mouth = request.renderer != SPEAK
+        return str(clip_path), note, debug_path, motion_figure(result, with_mouth)
 
     inputs = [
         person,
@@ -217,4 +235,16 @@ def build_talk_tab(state: gr.State) -> dict:
         clip,
     ]
     go_btn.click(run, inputs=[*inputs, renderer, size, state], outputs=[video, info, debug, plot])
+
+    def for_renderer(name: str):  # only the choices the chosen renderer reads
+        speak = name == SPEAK
+        return gr.update(visible=not speak), gr.update(visible=speak), gr.update(visible=not speak)
+
+    renderer.change(for_renderer, renderer, [person, speak_person, size], queue=False)
+    emotion_from.change(
+        lambda choice: [gr.update(visible=choice == EMOTION_FROM[1])] * 3,
+        emotion_from,
+        [kind, label, clip],
+        queue=False,
+    )
     return {"talk": go_btn}

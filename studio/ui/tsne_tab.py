@@ -119,13 +119,22 @@ def _scores_markdown(bank, code: str, model: str = JEAN) -> str:
     """k-NN accuracy (folds by clip: a frame's own clip never votes; for IRFD each image is
     its own clip), silhouette and chance."""
     others = "other images" if model == IRFD else "other clips"
-    rows = [
-        f"| labels | 5-NN acc. ({others}) | chance | silhouette |",
-        "|---|---|---|---|",
-    ]
-    for by, s in label_scores(bank, code, MODELS[model][2]).items():
+    rows = ["| labels | 5-NN | chance | silhouette |", "|---|---|---|---|"]
+    scores = label_scores(bank, code, MODELS[model][2])
+    for by, s in scores.items():
         rows.append(
             f"| {by} | {s['knn_accuracy']:.3f} | {s['chance']:.3f} | {s['silhouette']:.3f} |"
+        )
+    rows += [
+        "",
+        f"5-NN: how often the label most of a code's 5 nearest codes from {others} carry is its "
+        "own; chance: the commonest label's share.",
+    ]
+    if "sentence" in scores and model == JEAN:
+        rows[-1] += (
+            " Sentence falls below chance because a clip's nearest other clips are its "
+            "person's same emotion and intensity in *other* sentences: a sentence is said once "
+            "per person, emotion and intensity."
         )
     return "\n".join(rows)
 
@@ -187,7 +196,11 @@ def build_tsne_tab(
             mine = bank.labels["novelty"][bank.labels["source"] == "user"]
             left_out = "\n\n" + summarise(mine, what=f"Your emotion source's {code} codes")
         drawn = bank_map(bank, code, float(perplexity))
-        title = f"{model_} {code} codes, {len(bank)} {'images' if model_ == IRFD else 'frames'}"
+        if model_ == IRFD:
+            title = f"IRFD {code} codes, {len(bank)} images"
+        else:  # a clip's frames often sit on one spot: say how many clips there are
+            clips = len(np.unique(bank.labels["clip_id"]))
+            title = f"JEAN {code} codes, {len(bank)} frames of {clips} clips"
         fig = _map_plot(drawn.xy, bank.labels, colour, title)
         table = _scores_markdown(bank, code, model_)
         drawn_from = {
@@ -209,7 +222,8 @@ def build_tsne_tab(
             else bank_source(bank)
         )
         note = (
-            f"{table}\n\nt-SNE of the SynthTalk frames: {drawn.fit_seconds:.1f} s (cached after "
+            f"{table}\n\nt-SNE of the {'images' if model_ == IRFD else 'SynthTalk frames'}: "
+            f"{drawn.fit_seconds:.1f} s (cached after "
             f"the first time){placed}. Codes from {source}.{left_out}"
         )
         return fig, note, drawn_from, None  # a new map: no point is chosen on it yet
@@ -264,9 +278,10 @@ def build_tsne_tab(
         return (
             gr.Radio(list(codes_), value=codes_[0]),
             gr.Radio(list(colours_), value=colours_[0]),
+            gr.Slider(visible=model_ != IRFD),  # IRFD's bank is its 800 held-out images
         )
 
-    model.change(switch_model, model, [code, colour]).then(
+    model.change(switch_model, model, [code, colour, n_points]).then(
         compute, inputs=inputs, outputs=outputs
     ).then(None, js=CLICK_JS)
 

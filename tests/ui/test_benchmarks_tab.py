@@ -106,3 +106,18 @@ def test_long_values_are_left_to_the_json_so_metric_names_stay_readable():
     text = suite_markdown("nerf")  # its record holds the fit's PSNR curve, a long list
     curve = next(line for line in text.splitlines() if line.startswith("| fit_curve |"))
     assert "entries, in the JSON record" in curve and len(curve) < 80
+
+
+def test_a_bar_the_suite_could_not_measure_reads_not_measurable_not_a_verdict(monkeypatch):
+    """NaN (e.g. IRFD's swaps when the tracker finds a face in too few of them) is neither
+    met nor a number on the chart."""
+    from studio.ui import benchmarks_tab
+
+    record = _record({"knn5_emotion": 0.99, "silhouette_emotion": float("nan")})
+    monkeypatch.setattr(benchmarks_tab, "load_record", lambda suite: record)
+    table = benchmarks_tab.suite_markdown("jean")
+    rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("|")}
+    assert "| not measurable |" in rows["silhouette_emotion"]
+    assert rows["silhouette_emotion"].rstrip().endswith("| **no** |")
+    fig = benchmarks_tab.bars_figure("jean")
+    assert list(fig.data[0].y) == ["knn5_emotion"]

@@ -64,3 +64,46 @@ def test_talk_motion_figure_draws_one_line_per_audio_beat():
     assert len(beats) > 2 and len(fig.layout.shapes) == len(beats)
     assert np.allclose(sorted(s.x0 for s in fig.layout.shapes), np.sort(beats) / 25.0)
     assert {s.yref for s in fig.layout.shapes} == {"y domain"}
+
+
+def test_talk_motion_figure_leaves_out_the_mouth_a_renderer_does_not_read():
+    from studio.media.audio import Audio
+    from studio.papers.rhythmic.talk import TalkResult
+    from studio.ui.talk_tab import motion_figure
+
+    n = 30
+    result = TalkResult(
+        frames=np.zeros((n, 8, 8, 3), np.uint8),
+        audio=Audio(np.zeros(n * 640, np.float32), 16000, 16000, 1),
+        fps=25.0,
+        blendshapes=np.zeros((n, 52), np.float32),
+        pose6=np.zeros((n, 6), np.float32),
+        mouth=np.zeros((n, 14), np.float32),
+        identity=32,
+    )
+    assert [t.name for t in motion_figure(result).data][-1] == "jawOpen × 20"
+    without = motion_figure(result, with_mouth=False)
+    assert [t.name for t in without.data] == ["yaw (°)", "pitch (°)", "roll (°)"]
+    assert "mouth" not in without.layout.title.text
+
+
+def test_a_map_with_more_classes_than_colours_drops_the_legend_and_says_so():
+    from studio.eval.tsne import PALETTE, scatter_figure
+
+    rng = np.random.default_rng(0)
+    n = 200
+    labels = {
+        "emotion": np.array(["happy", "sad"] * (n // 2)),
+        "identity": np.arange(n) % (len(PALETTE) + 8),  # more people than colours
+        "intensity": np.ones(n, int),
+        "clip_id": np.array([f"c{i % 10}" for i in range(n)]),
+        "frame": np.arange(n),
+        "source": np.array(["bank"] * n),
+    }
+    xy = rng.normal(size=(n, 2))
+    by_emotion = scatter_figure(xy, labels, "emotion", "map")
+    assert by_emotion.layout.showlegend is not False and len(by_emotion.data) == 2
+    by_identity = scatter_figure(xy, labels, "identity", "map")
+    assert len(by_identity.data) == len(PALETTE) + 8
+    assert by_identity.layout.showlegend is False
+    assert "colours repeat" in by_identity.layout.title.text

@@ -65,8 +65,16 @@ def test_speak_draws_an_irfd_person_saying_typed_text(page, tmp_path):
     box.click()
     box.fill("speak")
     box.press("Enter")
+    # the choices follow the renderer: IRFD's people in, the rig's people and Size out
+    page.wait_for_selector("text=Person (SPEAK: IRFD's)")
+    page.locator("#talk-size").wait_for(state="hidden")
     page.locator("#talk-button").click()
     page.wait_for_selector("#talk-info >> text=person 1000")
+    page.wait_for_selector("#talk-info >> text=SPEAK draws at 128²")
+    page.wait_for_function(  # pose curves and beats; no jawOpen: SPEAK's mouth is inside it
+        "() => { const p = document.querySelector('#talk-plot .js-plotly-plot');"
+        " return p && p.data && p.data.length === 3; }"
+    )
     src = page.evaluate("() => document.querySelector('#talk-video video').src")
     clip = tmp_path / "speak.mp4"
     clip.write_bytes(page.request.get(src).body())

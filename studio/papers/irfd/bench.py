@@ -12,6 +12,8 @@
   judged by networks IRFD never saw: the tracker's yaw/pitch against C's tracked pose, the
   emotion classifier against B's label, the identity embedder's nearest of A, B, C. Each judge's
   ceiling is measured on the set's own images (the judges were trained on the default corpus).
+  Where the tracker finds a face in fewer than a tenth of the swaps, their readings are NaN
+  (not measurable), not a verdict drawn from a handful.
   The tracker finds no face in G_d's output, so the swaps are also read by the set judge
   (`judge.py`, trained on the set's training people; a deviation), beside its reading of the
   held-out people's real images and of G_d's reconstructions of them.
@@ -265,9 +267,13 @@ def _nearest_of_three(emb: np.ndarray, trio: np.ndarray, proto: dict) -> np.ndar
     return sims.argmax(1)
 
 
-def _mean(x: np.ndarray) -> float:
-    """The mean, NaN for nothing (e.g. no output was tracked) instead of a warning."""
-    return float(np.mean(x)) if len(x) else float("nan")
+def _mean(x: np.ndarray, least: int = 1) -> float:
+    """The mean, NaN for fewer than `least` values (e.g. no output was tracked) instead of a
+    warning or a verdict drawn from a handful."""
+    return float(np.mean(x)) if len(x) >= least else float("nan")
+
+
+MIN_JUDGED_SHARE = 0.1  # swaps read only where the tracker finds a face in a tenth of them
 
 
 def swaps(model, held: dict, codes: Codes, n: int) -> dict:
@@ -296,15 +302,17 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
         judges.embed(held["images"][c][ok_c], c_lms[ok_c]), trio[ok_c], proto
     )
     gt_yaw_err = np.abs(c_pose[c_found, 0] - held["yaw"][c[c_found]])
+    least = int(np.ceil(MIN_JUDGED_SHARE * n))  # fewer say nothing of the n (NaN; count kept)
     return {
         "swap_triples": int(n),
         "swap_tracked_rate": _mean(found),
-        "swap_yaw_error_deg": _mean(yaw_err),
-        "swap_pitch_error_deg": _mean(pitch_err),
-        "swap_emotion_agreement_int3": _mean(emotion_right),
-        "swap_identity_nearest_a": _mean(nearest == 0),
-        "swap_identity_nearest_b": _mean(nearest == 1),
-        "swap_identity_nearest_c": _mean(nearest == 2),
+        "swap_tracked_count": int(found.sum()),
+        "swap_yaw_error_deg": _mean(yaw_err, least),
+        "swap_pitch_error_deg": _mean(pitch_err, least),
+        "swap_emotion_agreement_int3": _mean(emotion_right, least),
+        "swap_identity_nearest_a": _mean(nearest == 0, least),
+        "swap_identity_nearest_b": _mean(nearest == 1, least),
+        "swap_identity_nearest_c": _mean(nearest == 2, least),
         "judge_emotion_ceiling_int3": _mean(b_right),
         "judge_identity_ceiling": _mean(c_nearest == 2),
         "judge_tracker_yaw_error_vs_rig_deg": _mean(gt_yaw_err),

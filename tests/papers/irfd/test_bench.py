@@ -34,6 +34,11 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
     # the set's own images are faces the tracker finds; an untrained G_d's output may not be
     assert m["judge_tracked_rate_set_images"] > 0.5
     assert math.isnan(m["swap_yaw_error_deg"]) or m["swap_yaw_error_deg"] >= 0
+    # swaps are read only when the tracker finds a face in a tenth of them: not from a handful
+    if m["swap_tracked_count"] < 0.1 * m["swap_triples"]:
+        assert math.isnan(m["swap_identity_nearest_a"]) and math.isnan(m["swap_yaw_error_deg"])
+    else:
+        assert 0 <= m["swap_identity_nearest_a"] <= 1
     assert set(m["dci_importance_share"]) == {"identity", "emotion", "pose"}
     assert m["grid_3x3_seconds"] > 0
     # the shipped set judge reads the swaps, real images and reconstructions (no tracking)
