@@ -86,6 +86,8 @@ def render_view(
         f"frame {t} ({t / 25:.2f} s, the clip shows *{said}*) · yaw {yaw:+.0f}°, pitch "
         f"{pitch:+.0f}°, {distance:.0f} cm · {side}² {'draft' if draft else 'full'} in {ms:.0f} ms"
     )
+    if draft:  # Gradio fires `release` when the thumb is let go or a typed box loses focus
+        note += " (256² when the slider is let go, or when a typed value's box is left)"
     return image, note
 
 
