@@ -28,6 +28,8 @@ CACHE_SWEEP_S, CACHE_AGE_S = 1800, 3600  # Gradio's file cache: swept every 30 m
 CSS = """
 #tsne-scores table { display: block; overflow-x: auto; }
 #tsne-scores th, #tsne-scores td { word-break: normal; overflow-wrap: normal; hyphens: none; }
+#tsne-scores th { white-space: nowrap; }
+#tsne-scores th, #tsne-scores td { padding: 4px 8px; }
 """
 
 

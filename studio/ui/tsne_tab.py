@@ -168,9 +168,9 @@ def build_tsne_tab(
     shown = gr.State(None)  # what the map on screen was drawn from
     chosen = gr.State(None)  # the point last shown beside the map (what "Send" sends)
     with gr.Row():
-        with gr.Column(scale=3):
+        with gr.Column(scale=5):
             plot = gr.Plot(label="t-SNE", elem_id="tsne-plot")
-        with gr.Column(scale=1):
+        with gr.Column(scale=2):  # wide enough for the score table's four columns
             score = gr.Markdown(elem_id="tsne-scores")
             point = gr.Number(label="point #", precision=0, elem_id="tsne-point")
             show = gr.Button("Show point", elem_id="tsne-show")
