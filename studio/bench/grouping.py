@@ -48,6 +48,8 @@ def group_metrics(metrics: dict, barred: set[str]) -> Grouped:
         if name in barred:
             out.barred[name] = value
             continue
+        if name.partition(" (bar ")[0] in barred:  # a suite's own verdict on a bar shown above
+            continue
         m = VARIANT.match(name)
         if m is None:
             out.plain[name] = value

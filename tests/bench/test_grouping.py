@@ -30,3 +30,9 @@ def test_family_names():
     assert family_of("ring.yaw+20_pitch+0") == ("ring", "yaw+20_pitch+0")
     assert family_of("baseline_replay_reference") == ("baseline", "replay_reference")
     assert family_of("shipped") == ("shipped", "shipped")
+
+
+def test_a_suites_own_verdict_on_a_shown_bar_is_not_repeated_as_a_diagnostic():
+    metrics = {"identity_embedder/eer": 0.004, "identity_embedder/eer (bar <= 0.05)": "pass"}
+    g = group_metrics(metrics, barred={"identity_embedder/eer"})
+    assert g.barred == {"identity_embedder/eer": 0.004} and g.plain == {}

@@ -139,7 +139,7 @@ def strip_image(frames: np.ndarray, alphas=None) -> np.ndarray:
     labelled = []
     for frame, a in zip(frames, alphas, strict=True):
         caption = np.full((band, width, 3), 255, np.uint8)
-        text = f"a = {float(a):+.2f}"
+        text = f"alpha = {float(a):+.2f}"  # the tab's α (Hershey fonts have no Greek)
         font = cv2.FONT_HERSHEY_SIMPLEX
         (tw, th), _ = cv2.getTextSize(text, font, scale, 1)
         org = ((width - tw) // 2, (band + th) // 2)
