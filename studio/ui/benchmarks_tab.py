@@ -152,9 +152,8 @@ def papers_markdown(suite: str) -> str:
 def build_benchmarks_tab() -> None:
     suites = available_suites() or ["foundation"]
     gr.Markdown(
-        "The records in `docs/benchmarks/`, each measured with `python -m studio.bench "
-        "<suite>` on the CPU-only machine, commit and date its header names (rerun one to "
-        "measure it here); SynthTalk "
+        "The measured records in `docs/benchmarks/`: each names the command, machine, commit "
+        "and date it came from (`python -m studio.bench <suite>` measures one here); SynthTalk "
         "numbers are not comparable with the papers' numbers on real corpora, which "
         "are shown for orientation."
     )
