@@ -19,14 +19,14 @@ from studio.nn.checkpoints import checkpoint_exists
 from studio.papers.irfd import bank as irfd
 from studio.papers.irfd.codes import FACTOR_CODES
 from studio.papers.irfd.model import NAME as IRFD_NAME
-from studio.papers.jean.codes import bank_source, corpus_bank, user_bank
+from studio.papers.jean.codes import CODE_NAMES, bank_source, corpus_bank, user_bank
 from studio.papers.jean.model import load
 from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 from studio.ui.figures import frozen_plot
 
 COLOUR_BY = ("emotion", "intensity", "identity", "sentence")
-CODES = ("expression", "lip", "audio")
+CODES = CODE_NAMES  # expression, lip, audio, and the landmark autoencoder's mouth, eye-nose
 JEAN, IRFD = "JEAN", "IRFD"
 MODELS = {  # model → (its codes, what to colour by, the labels scored)
     JEAN: (CODES, COLOUR_BY, SCORED_LABELS),
@@ -149,7 +149,9 @@ def build_tsne_tab(
         "identity, emotion and pose codes of its held-out people — on a t-SNE map (PCA "
         "to 30 dims; computed once and cached), and your emotion source's frames as diamonds, "
         "*placed into* that map (openTSNE's transform) without moving it. "
-        "Expression codes should cluster by emotion, lip codes should not; IRFD's identity "
+        "Expression codes should cluster by emotion, lip codes should not; the landmark "
+        "autoencoder's mouth and eye-nose codes are the per-frame shapes JEAN starts from (the "
+        "mouth code is what the audio code retrieves); IRFD's identity "
         "code by person, its pose code by yaw. Click a point (or type its #) to see its frame "
         "and send a JEAN point to the interpolation tab."
     )

@@ -48,7 +48,9 @@ def expression_codes_of(model, data) -> tuple[np.ndarray, np.ndarray]:
 
 SHIPPED_BANK = ASSETS / "jean_bank.npz"
 CACHE_DIR = CACHE / "jean"  # banks beside the feature cache
-CODE_NAMES = ("expression", "lip", "audio")
+# the expression transformer's two codes, the audio encoder's, and the landmark autoencoder's
+# two (eye-nose e_f, mouth e_m: the audio code's retrieval target)
+CODE_NAMES = ("expression", "lip", "audio", "mouth", "eye_nose")
 _MEMO: dict[tuple, CodeBank] = {}  # banks already read in this process
 
 
@@ -63,7 +65,8 @@ def shipped_bank(max_points: int = 5000, path: Path | None = None) -> CodeBank |
         return _MEMO[key]
     with np.load(path, allow_pickle=False) as z:
         made_for = str(z["checkpoint_sha256"]) if "checkpoint_sha256" in z.files else ""
-    if made_for != sha:
+        has_every_code = all(f"code_{k}" in z.files for k in CODE_NAMES)
+    if made_for != sha or not has_every_code:  # written for another checkpoint or code set
         return None
     bank = CodeBank.load(path)
     bank.corpus = ""
@@ -129,7 +132,10 @@ def corpus_bank(
         sha = hashlib.sha1(
             b"".join(v.numpy().tobytes() for v in model.state_dict().values())
         ).hexdigest()
-    key = cache_key(features=features_key(corpus), checkpoint=sha, points=max_points, split=split)
+    key = cache_key(
+        features=features_key(corpus), checkpoint=sha, points=max_points, split=split,
+        codes=",".join(CODE_NAMES),
+    )  # fmt: skip
     path = CACHE_DIR / f"bank_{key}.npz"
     if cache and path.exists():
         _MEMO[fast] = CodeBank.load(path)
