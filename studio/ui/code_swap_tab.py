@@ -30,6 +30,7 @@ from studio.ui.components import AtomicImage
 from studio.ui.errors import user_errors
 
 SLOTS = ("A", "B", "C")
+TOOLBAR_ROOM = 28  # white rows over the grid: Gradio's image toolbar covers the top-right label
 USER = {"my identity source": "identity", "my pose source": "pose", "my emotion source": "emotion"}
 PEOPLE = [f"person {i}" for i in HELD_OUT_IDS]
 DEFAULTS = (PEOPLE[0], PEOPLE[1], PEOPLE[2])
@@ -55,7 +56,7 @@ def pick(choice: str, index: int, sources: Sources | None) -> Source:
     person = held_out_person(int(choice.split()[1]))
     i = int(np.clip(index, 0, len(person.images) - 1))
     f = person.factors[i]
-    return Source(person.images[i], f"{choice.split()[1]} {f['emotion'][:4]} {f['yaw']:+.0f}°")
+    return Source(person.images[i], f"{choice.split()[1]} {f['emotion']} {f['yaw']:+.0f} deg")
 
 
 def _sources(choices, indices, sources) -> list[Source]:
@@ -244,7 +245,8 @@ def build_code_swap_tab(state: gr.State) -> dict:
         model = load_irfd()
         picked = _picked(args)
         start = time.perf_counter()
-        image = grid(model, picked, picked)
+        image = np.pad(grid(model, picked, picked), ((TOOLBAR_ROOM, 0), (0, 0), (0, 0)),
+                       constant_values=255)  # fmt: skip
         seconds = time.perf_counter() - start
         rec = reconstruct(model, np.stack([p.image for p in picked]))
         strip = np.concatenate(

@@ -45,7 +45,7 @@ def _tile(image: np.ndarray, caption: str = "") -> np.ndarray:
     if not caption:
         return tile
     band = np.full((LABEL_H, TILE, 3), 255, np.uint8)
-    cv2.putText(band, caption[:24], (4, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (20, 20, 20), 1,
+    cv2.putText(band, caption[:28], (4, 15), cv2.FONT_HERSHEY_SIMPLEX, 0.42, (20, 20, 20), 1,
                 cv2.LINE_AA)  # fmt: skip
     return np.concatenate([band, tile])
 
@@ -69,7 +69,7 @@ def grid(model: Irfd, identities: Sequence[Source], drivers: Sequence[Source]) -
     drive = Codes(codes.identity[n:], codes.emotion[n:], codes.pose[n:])
     cells = swap_grid(model, ident, drive)
     top = [_blank("identity: rows\npose + emotion:\ncolumns")]
-    top += [_tile(s.image, "drive " + s.label) for s in drivers]
+    top += [_tile(s.image, s.label) for s in drivers]
     rows = [np.concatenate(top, 1)]
     for r, source in enumerate(identities):
         row = [_tile(source.image, "id " + source.label)]
