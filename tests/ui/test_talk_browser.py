@@ -81,3 +81,13 @@ def test_speak_draws_an_irfd_person_saying_typed_text(page, tmp_path):
     info = probe(clip)
     assert info.video_codec == "h264" and (info.width, info.height) == (128, 128)
     assert info.has_audio and info.duration > 0.5
+
+
+def test_the_code_choices_appear_only_when_the_emotion_comes_from_a_code(page):
+    page.get_by_role("tab", name="Talk").click()
+    clip_box = page.get_by_label("SynthTalk clip id", exact=True)
+    assert clip_box.count() == 0 or not clip_box.first.is_visible()
+    page.get_by_label("JEAN expression code").check()
+    page.get_by_label("SynthTalk clip id", exact=True).wait_for(state="visible")
+    page.get_by_label("SynthTalk recipe").check()
+    page.get_by_label("SynthTalk clip id", exact=True).wait_for(state="hidden")
