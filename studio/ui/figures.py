@@ -81,31 +81,26 @@ def pose_over_time(
 
 
 def pose_bars(pose6: np.ndarray, title: str = "Head pose") -> go.Figure:
-    """One frame's pose: rotation (degrees) and translation (cm) as labelled bars."""
+    """One frame's pose: rotation (degrees) and translation (cm) as labelled bars, each label
+    outside its bar with room left for it under the subplot's title."""
     values = np.nan_to_num(np.asarray(pose6, dtype=float))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("rotation (°)", "translation (cm)"))
-    fig.add_trace(
-        go.Bar(
-            x=["yaw", "pitch", "roll"],
-            y=values[:3],
-            text=np.round(values[:3], 1),
-            marker_color="#4c78a8",
-            name="rotation",
+    for col, (names, part, colour) in enumerate(
+        (
+            (["yaw", "pitch", "roll"], values[:3], "#4c78a8"),
+            (["tx", "ty", "tz"], values[3:], "#f58518"),
         ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Bar(
-            x=["tx", "ty", "tz"],
-            y=values[3:],
-            text=np.round(values[3:], 1),
-            marker_color="#f58518",
-            name="translation",
-        ),
-        row=1,
-        col=2,
-    )
+        start=1,
+    ):
+        fig.add_trace(
+            go.Bar(x=names, y=part, text=np.round(part, 1), textposition="outside",
+                   cliponaxis=False, marker_color=colour),
+            row=1,
+            col=col,
+        )  # fmt: skip
+        low, high = min(0.0, part.min()), max(0.0, part.max())
+        pad = 0.2 * max(high - low, 1.0)
+        fig.update_yaxes(range=[low - pad, high + pad], row=1, col=col)
     fig.update_layout(title=title, height=320, showlegend=False, **_LAYOUT)
     return fig
 
