@@ -26,11 +26,10 @@ from studio.papers.irfd.model import NAME
 from studio.papers.irfd.sources import HELD_OUT_IDS, IMAGES_PER_PERSON, crop_source, held_out_person
 from studio.papers.irfd.swaps import Source, blend_image, drive_video, grid, judged_mix, mix
 from studio.sources import Sources
-from studio.ui.components import AtomicImage
+from studio.ui.components import AtomicImage, with_toolbar_room
 from studio.ui.errors import user_errors
 
 SLOTS = ("A", "B", "C")
-TOOLBAR_ROOM = 28  # white rows over the grid: Gradio's image toolbar covers the top-right label
 USER = {"my identity source": "identity", "my pose source": "pose", "my emotion source": "emotion"}
 PEOPLE = [f"person {i}" for i in HELD_OUT_IDS]
 DEFAULTS = (PEOPLE[0], PEOPLE[1], PEOPLE[2])
@@ -245,8 +244,7 @@ def build_code_swap_tab(state: gr.State) -> dict:
         model = load_irfd()
         picked = _picked(args)
         start = time.perf_counter()
-        image = np.pad(grid(model, picked, picked), ((TOOLBAR_ROOM, 0), (0, 0), (0, 0)),
-                       constant_values=255)  # fmt: skip
+        image = with_toolbar_room(grid(model, picked, picked))
         seconds = time.perf_counter() - start
         rec = reconstruct(model, np.stack([p.image for p in picked]))
         strip = np.concatenate(

@@ -8,6 +8,7 @@ Content-Length"; issue 16, §5). Here the bytes go to a temporary name in the sa
 renamed into place, as Gradio already does for file outputs (`save_file_to_cache`): a reader
 sees the old complete file or the new complete one, never half of one. (Gradio writes a type
 stub, components.pyi, beside any module that defines a component; it is not kept in git.)
+Also here: `with_toolbar_room`, for pictures whose top corners Gradio's overlays would hide.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def wav_bytes(sample_rate: int, samples: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     sf.write(buffer, np.asarray(samples), int(sample_rate), format="WAV", subtype="PCM_16")
     return buffer.getvalue()
+
+
+TOOLBAR_ROOM = 28  # px: Gradio draws an image's label badge and toolbar over its top corners
+
+
+def with_toolbar_room(image: np.ndarray) -> np.ndarray:
+    """The image under a white band, so that the badge and toolbar Gradio lays over the top
+    corners do not hide a label or a face drawn there."""
+    return np.pad(image, ((TOOLBAR_ROOM, 0), (0, 0), (0, 0)), constant_values=255)
 
 
 class AtomicImage(gr.Image):

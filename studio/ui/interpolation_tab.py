@@ -21,7 +21,7 @@ from studio.papers.jean.interpolation import (
 )
 from studio.synth.corpus import PRESETS
 from studio.synth.emotions import EMOTIONS
-from studio.ui.components import AtomicImage
+from studio.ui.components import AtomicImage, with_toolbar_room
 from studio.ui.errors import user_errors
 from studio.ui.figures import blendshape_bars
 
@@ -104,7 +104,7 @@ def build_interpolation_tab(state: gr.State) -> dict:
         out = Path(tempfile.mkdtemp(prefix="jean_interp_"))
         path = path_frames(interp, n=17)
         return (
-            strip_image(frames, alphas),
+            with_toolbar_room(strip_image(frames, alphas)),
             str(export_strip(path, out / "interpolation.gif")),
             str(export_strip(path, out / "interpolation.mp4")),
         )
