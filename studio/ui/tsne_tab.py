@@ -200,9 +200,15 @@ def build_tsne_tab(
         drawn = bank_map(bank, code, float(perplexity))
         if model_ == IRFD:
             title = f"IRFD {code} codes, {len(bank)} images"
+            mapped = "the images"
+            source = (
+                "IRFD's 100 held-out people, 8 images each (re-rendered from the set's seeds); "
+                "the shipped IRFD is weak (docs/IRFD.md), and the table says how weak"
+            )
         else:  # a clip's frames often sit on one spot: say how many clips there are
             clips = len(np.unique(bank.labels["clip_id"]))
             title = f"JEAN {code} codes, {len(bank)} frames of {clips} clips"
+            mapped, source = "the SynthTalk frames", bank_source(bank)
         fig = _map_plot(drawn.xy, bank.labels, colour, title)
         table = _scores_markdown(bank, code, model_)
         drawn_from = {
@@ -217,16 +223,9 @@ def build_tsne_tab(
             if drawn.placed
             else ""
         )
-        source = (
-            "IRFD's 100 held-out people, 8 images each (re-rendered from the set's seeds); the "
-            "shipped IRFD is weak (docs/IRFD.md), and the table says how weak"
-            if model_ == IRFD
-            else bank_source(bank)
-        )
         note = (
-            f"{table}\n\nt-SNE of the {'images' if model_ == IRFD else 'SynthTalk frames'}: "
-            f"{drawn.fit_seconds:.1f} s (cached after "
-            f"the first time){placed}. Codes from {source}.{left_out}"
+            f"{table}\n\nt-SNE of {mapped}: {drawn.fit_seconds:.1f} s (cached after the first "
+            f"time){placed}. Codes from {source}.{left_out}"
         )
         return fig, note, drawn_from, None  # a new map: no point is chosen on it yet
 
