@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 from studio.provenance import commit, machine
 
+# environment variables by which a suite measures a training run instead of the shipped model
+RUN_VARIABLES = ("IRFD_RUN", "SPEAK_RUN", "NERF_RUN")
+
+
+def command() -> str:
+    """The bench command as typed, with any run-selecting variable in front of it."""
+    chosen = [f"{k}={os.environ[k]}" for k in RUN_VARIABLES if os.environ.get(k)]
+    return " ".join([*chosen, "python -m studio.bench", *sys.argv[1:]])
+
 
 def record(suite: str, metrics: dict, started: float, seconds: float) -> dict:
     return {
         "suite": suite,
         "metrics": metrics,
-        "command": "python -m studio.bench " + " ".join(sys.argv[1:]),
+        "command": command(),
         "commit": commit(),
         "machine": machine(),
         "started": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),

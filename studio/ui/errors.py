@@ -15,6 +15,9 @@ from studio.errors import StudioError
 
 log = logging.getLogger(__name__)
 
+# Gradio 6.31's toasts group messages by level and head each group with the level's name
+# ("Warning"); this title is passed for versions that show it, so the message itself must say
+# what was not done.
 ERROR_TITLE = "Not done"
 
 

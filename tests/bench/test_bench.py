@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from studio.bench.papers import extract_tables, load_paper_tables, name_ours, with_our_rows
-from studio.bench.report import markdown, record
+from studio.bench.report import command, markdown, record
 from studio.bench.synthtalk import BARS as SYNTHTALK_BARS
 from studio.nn.spec import Bar
 
@@ -130,3 +130,11 @@ def test_bench_without_a_corpus_says_what_to_run(tmp_path):
     )
     assert proc.returncode == 2
     assert "python -m studio.synth make" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_record_of_a_training_run_names_the_run_in_its_command(monkeypatch):
+    monkeypatch.setattr("sys.argv", ["studio.bench", "nerf", "--json", "x.json"])
+    monkeypatch.delenv("NERF_RUN", raising=False)
+    assert command() == "python -m studio.bench nerf --json x.json"
+    monkeypatch.setenv("NERF_RUN", "runs/nerf-a")
+    assert command() == "NERF_RUN=runs/nerf-a python -m studio.bench nerf --json x.json"

@@ -18,7 +18,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -203,8 +203,8 @@ def build_imageset(
     return out
 
 
-def load_imageset(folder: str | Path) -> dict[str, np.ndarray]:
-    """Every image and factor of a built set, plus `held_out` (bool per image)."""
+def imageset_chunks(folder: str | Path) -> Iterator[dict[str, np.ndarray]]:
+    """A built set's chunks (20 people each), one at a time, each with `held_out`."""
     folder = Path(folder)
     if not (folder / MANIFEST).exists():
         raise StudioError(
@@ -212,10 +212,14 @@ def load_imageset(folder: str | Path) -> dict[str, np.ndarray]:
             f"`python -m studio.irfd make --out {folder}`"
         )
     manifest = json.loads((folder / MANIFEST).read_text())
-    parts = []
     for k in range(manifest["chunks"]):
         with np.load(folder / f"chunk_{k:04d}.npz", allow_pickle=False) as z:
-            parts.append({key: z[key] for key in z.files})
-    out = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    out["held_out"] = np.isin(out["identity"], manifest["held_out_ids"])
-    return out
+            chunk = {key: z[key] for key in z.files}
+        chunk["held_out"] = np.isin(chunk["identity"], manifest["held_out_ids"])
+        yield chunk
+
+
+def load_imageset(folder: str | Path) -> dict[str, np.ndarray]:
+    """Every image and factor of a built set, plus `held_out` (bool per image)."""
+    parts = list(imageset_chunks(folder))
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -26,7 +26,7 @@ from studio.media import read_audio
 from studio.papers.nerf.bench import BARS
 from studio.papers.nerf.clip import read_clip
 from studio.papers.nerf.drive import clip_drive, drive, render_orbit, speech_for, write_orbit
-from studio.papers.nerf.export import ship
+from studio.papers.nerf.export import fit_command, ship
 from studio.papers.nerf.fit import ABLATIONS, FitOptions, fit
 from studio.papers.nerf.preset import PRESETS, build_preset, load_preset
 from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
@@ -68,6 +68,14 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("--steps", type=int, default=FitOptions.steps)
     f.add_argument("--seed", type=int, default=0)
     f.add_argument("--ablation", choices=ABLATIONS, default="full")
+    f.add_argument(
+        "--lower-face-weight", type=float, default=FitOptions.lower_face_weight,
+        help="extra reconstruction weight on the lower face (0: the papers' loss; docs/NERF.md)",
+    )  # fmt: skip
+    f.add_argument(
+        "--face-weight", type=float, default=FitOptions.face_weight,
+        help="extra reconstruction weight on the whole face oval (0: the papers' loss)",
+    )  # fmt: skip
     f.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     s = sub.add_parser("ship", help="write checkpoints/nerf.* from a fit run")
     s.add_argument("clip", nargs="?", default=DEFAULT_PRESET)
@@ -106,12 +114,18 @@ def run(args: argparse.Namespace) -> dict:
         view = f"python -m studio.nerf view --checkpoints {folder} --yaw 20 --out view.png"
         return {"fit": str(folder), "preview": str(folder / "run" / "preview.png"), "view": view}
     if args.command == "fit":
-        options = FitOptions(steps=args.steps, seed=args.seed, ablation=args.ablation)
+        options = FitOptions(
+            steps=args.steps,
+            seed=args.seed,
+            ablation=args.ablation,
+            lower_face_weight=args.lower_face_weight,
+            face_weight=args.face_weight,
+        )
         args.out = args.out or DEFAULT_RUN
         fit(load_preset(args.clip), options, args.out, not args.fresh, _fit_progress(args.steps))
         return {"run": args.out, "preview": str(Path(args.out) / "preview.png")}
     if args.command == "ship":
-        from_run = f"python -m studio.nerf fit {args.clip} --out {args.run}"
+        from_run = fit_command(args.clip, args.run)
         metrics = card_metrics(args.metrics) if args.metrics else None
         path = ship_command(args.clip, args.run, args.checkpoints, from_run, metrics)
         return {"checkpoint": str(path)}

@@ -16,6 +16,7 @@ from studio.nn.loop import read_log
 from studio.papers.nerf.card import DEVIATIONS, PAPER
 from studio.papers.nerf.conditioning import AUDIO_SMOOTH, EXPRESSION_SMOOTH, preset_codes
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
+from studio.papers.nerf.fit import FitOptions
 from studio.papers.nerf.preset import Preset
 from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, pixel_directions, rays
 from studio.papers.nerf.render import FittedNerf
@@ -97,6 +98,21 @@ def fitted_from_run(preset: Preset, run: str | Path, quick: bool = False) -> Fit
         occupancy=occupancy_of(nerf, preset, codes, quick),
         emotions=[str(e) for e in preset["emotion"]],
     )
+
+
+def fit_command(clip: str | Path, run: str | Path) -> str:
+    """The `fit` command that made `run`, with the options that differ from today's defaults
+    (read from its fit_options.json), for the card."""
+    options = json.loads((Path(run) / "fit_options.json").read_text())
+    flags = [
+        f"--{key.replace('_', '-')} {value:g}" if isinstance(value, float) else f"--{key} {value}"
+        for key, value in options.items()
+        if key in FLAGS and value != getattr(FitOptions, key)
+    ]
+    return " ".join([f"python -m studio.nerf fit {clip} --out {run}", *flags])
+
+
+FLAGS = ("steps", "seed", "ablation", "lower_face_weight", "face_weight")  # `fit`'s options
 
 
 def ship(

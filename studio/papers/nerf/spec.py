@@ -4,7 +4,7 @@ NeRF preset, with its clip's codes), the `nerf` suite and the Novel-view tab."""
 from __future__ import annotations
 
 from studio.nn.spec import Model, PaperSpec, Suite
-from studio.papers.nerf import bench, cli
+from studio.papers.nerf import bench, cli, emotion_judge
 from studio.papers.nerf.card import PAPER
 
 SPEC = PaperSpec(
@@ -17,6 +17,13 @@ SPEC = PaperSpec(
             "a tri-plane dual field + upsampler fitted to one SynthTalk person "
             "(builds data/nerf-synth when absent)",
             cli.train_command,
+        ),
+        Model(
+            "nerf_emotion_judge",
+            "a second emotion judge for the renders: a linear read of the tracker's blendshapes "
+            "and landmarks, trained on turned heads (IRFD's image set + the default corpus)",
+            emotion_judge.train_command,
+            required=False,
         ),
     ),
     suites=(

@@ -14,12 +14,14 @@ from studio.errors import StudioError
 from studio.media import audio_from_array
 from studio.media.ffmpeg import probe
 from studio.nerf.talk import talk_nerf
+from studio.nn.checkpoints import checkpoint_exists
 from studio.papers.nerf import bench
 from studio.papers.nerf.cli import main as nerf_cli
 from studio.papers.nerf.drive import clip_drive, drive, speech_for
+from studio.papers.nerf.emotion_judge import NAME as JUDGE
 from studio.papers.nerf.export import ship
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
-from studio.papers.nerf.fit import FitOptions, fit
+from studio.papers.nerf.fit import FitOptions, fit, reconstruction_loss
 from studio.papers.nerf.preset import LIGHT, PRESETS, build_preset, load_preset, orbit_light
 from studio.papers.nerf.rays import BOX_MAX, BOX_MIN, camera_in_head, frame_rays
 from studio.papers.nerf.render import NerfRenderer, Quality, View, load_fitted
@@ -179,6 +181,41 @@ def test_bench_measures_every_bar(shipped, tiny_preset, monkeypatch):
         assert bar.metric in m
     assert np.isfinite(m["held_out_psnr_256"]) and 5 < m["held_out_psnr_256"] < 60
     assert np.isfinite(m["ring_psnr_yaw40"]) and m["ms_256"] > 0
+    if checkpoint_exists(JUDGE):  # the second judge reads the same renders, and the GT frames
+        for stage in ("", "_gt", "_own_codes"):
+            value = m[f"emotion_accuracy_intensity3{stage}_tracked_judge"]
+            assert 0.0 <= value <= 1.0
+
+
+def test_a_fit_run_is_benched_as_it_would_ship(shipped, tiny_preset, monkeypatch):
+    """NERF_RUN=<run> measures an unshipped fit: shipped into <run>/checkpoint first."""
+    monkeypatch.setenv("NERF_RUN", str(shipped["run"]))
+    fitted = bench.fitted_for_bench(tiny_preset)
+    assert (shipped["run"] / "checkpoint" / "nerf.safetensors").exists()
+    assert fitted.card["training"]["steps"] == FIT_STEPS
+    assert fitted.occupancy.any()
+
+
+def test_region_weights_are_the_plain_mse_at_zero_and_lean_on_their_region():
+    rng = np.random.default_rng(0)
+    g = 8
+    lower, face = torch.zeros(2, g, g), torch.zeros(2, g, g)
+    lower[:, g // 2 :] = 1.0  # the bottom half is "lower face"
+    face[:, 1:-1, 1:-1] = 1.0
+    truth = {s: torch.as_tensor(rng.random((2, 3, s, s)), dtype=torch.float32) for s in (128, 256)}
+    images = {s: truth[s].clone() for s in truth}
+    for s in images:  # an error in the lower half only
+        images[s][..., s // 2 :, :] += 0.1
+    batch = {"lower": lower.view(2, -1), "face": face.view(2, -1)}
+    batch.update({f"rgb{s}": truth[s] for s in truth})
+    plain = reconstruction_loss(images, batch, 0.0)
+    assert torch.isclose(plain, sum(((images[s] - truth[s]) ** 2).mean() for s in truth))
+    assert torch.isclose(reconstruction_loss(images, batch, 0.0, {"lower": 0.0}), plain)
+    assert reconstruction_loss(images, batch, 0.0, {"lower": 4.0}) > 1.5 * plain
+    upper_error = {s: truth[s].clone() for s in truth}
+    for s in upper_error:  # the same error in the upper half, outside "lower"
+        upper_error[s][..., : s // 2, :] += 0.1
+    assert reconstruction_loss(upper_error, batch, 0.0, {"lower": 4.0}) < 0.5 * plain
 
 
 def test_talk_with_the_nerf_draws_its_own_person_with_predicted_motion(shipped):

@@ -1,0 +1,238 @@
+"""A second emotion judge for the NeRF's renders, one that has seen turned heads: the tracker's
+blendshapes and landmarks → emotion, by a linear read.
+
+Why: the shipped emotion classifier (a CNN on face crops) learned on the default corpus, whose
+heads barely turn. On the NeRF preset's own ground-truth frames (head turns to ±40°) it reads
+the intensity-3 emotions at 0.648, so the bar (≥ 0.85 on renders) could not be shown by it. The
+same linear read of tracked features trained on the default corpus alone reads those frames at
+0.62 — 0.96 where |yaw| < 10°, 0.40 beyond 20° — so the judge, not the faces, was losing them.
+This one learns from turned heads as well: the IRFD image set's 1,000 training people (yaw ±35°,
+pitch ±20°, roll ±10°, random lips and jaw, every image labelled) and the default corpus's
+tracked training frames at intensities 2–3. It never sees the preset's person (the default
+corpus's held-out identity 32) nor IRFD's held-out people. A deviation (the issue names the
+emotion classifier): the bench reports both judges, each with its ceiling on the GT frames.
+
+    python -m studio.train nerf_emotion_judge   # tracks the IRFD set once (5 min here), then fits
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
+
+from studio.data.frames import every_nth_clip
+from studio.face.tracker import make_backend, track_frames
+from studio.nn.checkpoints import load_checkpoint, save_checkpoint
+from studio.papers.irfd.imageset import MANIFEST, imageset_chunks
+from studio.papers.jean.data import load_data, split
+from studio.papers.jean.model import expression_features, landmark_features
+from studio.papers.jean.tracked import TRACKER_VERSION, tracked_features
+from studio.paths import CACHE, cache_key, default_corpus
+from studio.provenance import commit
+from studio.synth.emotions import EMOTIONS
+
+NAME = "nerf_emotion_judge"
+C = 0.1  # inverse L2 strength: 0.1 and 1 read the preset's GT frames alike (0.895 both)
+DEFAULT_CORPUS_EVERY = 3  # the default corpus's training clips JEAN's tracked encoder tracked
+IRFD_SET = Path("data/irfd-set")
+
+
+@dataclass
+class TrackedEmotionJudge:
+    """Standardisation + a multinomial logistic regression over the 272 tracked features
+    (52 blendshapes, 220 pose-normalised landmark coordinates: JEAN's `expression_features`)."""
+
+    mean: np.ndarray  # (272,)
+    scale: np.ndarray  # (272,)
+    coef: np.ndarray  # (8, 272), rows in EMOTIONS order
+    intercept: np.ndarray  # (8,)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, 272) tracked features → (N, 8) probabilities in EMOTIONS order."""
+        logits = ((features - self.mean) / self.scale) @ self.coef.T + self.intercept
+        logits -= logits.max(1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(1, keepdims=True)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """(N, 272) → (N,) EMOTIONS indices."""
+        return self.probabilities(features).argmax(1)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        names = ("mean", "scale", "coef", "intercept")
+        return {k: torch.as_tensor(np.asarray(getattr(self, k), np.float32)) for k in names}
+
+
+def fit_judge(features: np.ndarray, labels: np.ndarray, c: float = C) -> TrackedEmotionJudge:
+    """Fit on (N, 272) tracked features and (N,) EMOTIONS indices (every class present)."""
+    scaler = StandardScaler().fit(features)
+    clf = LogisticRegression(max_iter=3000, C=c).fit(scaler.transform(features), labels)
+    if list(clf.classes_) != list(range(len(EMOTIONS))):
+        raise ValueError(f"the judge needs all {len(EMOTIONS)} emotions among its labels")
+    return TrackedEmotionJudge(
+        scaler.mean_.astype(np.float32),
+        scaler.scale_.astype(np.float32),
+        clf.coef_.astype(np.float32),
+        clf.intercept_.astype(np.float32),
+    )
+
+
+def load_judge(directory=None) -> TrackedEmotionJudge:
+    state, _ = load_checkpoint(NAME, directory)
+    return TrackedEmotionJudge(**{k: v.numpy() for k, v in state.items()})
+
+
+def clip_features(frames: np.ndarray, fps: float = 25.0) -> tuple[np.ndarray, np.ndarray]:
+    """A clip (T, H, W, 3) → (T, 272) tracked features (NaN rows where no face) and (T,) found;
+    tracked as a video, as the bench's renders and GT frames are."""
+    track = track_frames(iter(frames), fps)
+    return _features(track.blendshapes, track.landmarks, np.asarray(track.found, bool))
+
+
+def still_features(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Independent stills (N, H, W, 3) → (N, 272) tracked features and (N,) found."""
+    backend = make_backend("mediapipe", video=False)
+    try:
+        faces = [backend.detect(image) for image in images]
+    finally:
+        backend.close()
+    found = np.array([f.found for f in faces], bool)
+    blendshapes = np.stack([f.blendshapes for f in faces])  # NaN where no face (FaceFrame)
+    return _features(blendshapes, np.stack([f.landmarks for f in faces]), found)
+
+
+def _features(blendshapes, landmarks, found) -> tuple[np.ndarray, np.ndarray]:
+    found = found & np.isfinite(blendshapes).all(1)
+    out = np.full((len(found), 272), np.nan, np.float32)
+    if found.any():
+        out[found] = expression_features(blendshapes[found], landmark_features(landmarks[found]))
+    return out, found
+
+
+def read_emotions(judge: TrackedEmotionJudge, frames: np.ndarray) -> tuple[np.ndarray, float]:
+    """The judge's emotion (EMOTIONS index; −1 where the tracker found no face) of every frame
+    of a clip, and the share of frames tracked."""
+    features, found = clip_features(frames)
+    out = np.full(len(frames), -1)
+    if found.any():
+        out[found] = judge.predict(features[found])
+    return out, float(found.mean())
+
+
+def irfd_set_features(folder: Path = IRFD_SET, progress: bool = True) -> dict[str, np.ndarray]:
+    """Tracked features, emotion, intensity, yaw and held-out flag of every image of the IRFD
+    set; tracked once (≈ 10 ms an image) and cached."""
+    manifest = (folder / MANIFEST).read_text() if (folder / MANIFEST).exists() else ""
+    key = cache_key(manifest=manifest, tracker=TRACKER_VERSION)
+    path = CACHE / "nerf" / f"judge_irfd_{key}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    parts: dict[str, list] = {}
+    chunks = json.loads(manifest)["chunks"] if manifest else None
+    bar = tqdm(imageset_chunks(folder), "tracking the IRFD set", chunks, disable=not progress)
+    for chunk in bar:
+        features, found = still_features(chunk["images"])
+        values = {"features": features, "found": found}
+        values.update({k: chunk[k] for k in ("emotion", "intensity", "yaw", "held_out")})
+        for k, v in values.items():
+            parts.setdefault(k, []).append(v)
+    out = {k: np.concatenate(v) for k, v in parts.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez_compressed(tmp, **out)
+    tmp.replace(path)
+    return out
+
+
+def default_corpus_features(corpus: Path) -> dict[str, dict[str, np.ndarray]]:
+    """The default corpus's tracked frames (JEAN's caches): training clips (every third) and the
+    held-out identities' clips, with emotion index and intensity."""
+    parts = split(load_data(corpus, progress=False))
+    out = {}
+    for name, data, cache_name in (
+        ("train", every_nth_clip(parts["train"], DEFAULT_CORPUS_EVERY), "train-every-3"),
+        ("test", parts["test"], "test"),
+    ):
+        features, found = tracked_features(corpus, data, cache_name)
+        emotion = np.array([EMOTIONS.index(e) for e in data.column("emotion")])
+        out[name] = {
+            "features": features,
+            "found": found,
+            "emotion": emotion,
+            "intensity": np.asarray(data.column("intensity")),
+        }
+    return out
+
+
+def accuracy_at(judge: TrackedEmotionJudge, part: dict, intensity: int = 3) -> float:
+    keep = part["found"] & (part["intensity"] == intensity)
+    return float((judge.predict(part["features"][keep]) == part["emotion"][keep]).mean())
+
+
+def train_command(args, argv: list[str]) -> dict:
+    """`python -m studio.train nerf_emotion_judge`: track, fit, measure on held-out people, ship."""
+    started = time.time()
+    if not (IRFD_SET / MANIFEST).exists():
+        raise SystemExit(
+            f"The judge learns turned heads from the IRFD image set: build it first with "
+            f"`python -m studio.irfd make --out {IRFD_SET}` (≈ 5 min)."
+        )
+    irfd = irfd_set_features(IRFD_SET)
+    corpus = default_corpus_features(Path(args.corpus) if args.corpus else default_corpus())
+    train_irfd = irfd["found"] & ~irfd["held_out"]
+    train_default = corpus["train"]["found"] & (corpus["train"]["intensity"] >= 2)
+    features = np.concatenate(
+        [irfd["features"][train_irfd], corpus["train"]["features"][train_default]]
+    )
+    labels = np.concatenate(
+        [irfd["emotion"][train_irfd], corpus["train"]["emotion"][train_default]]
+    )
+    judge = fit_judge(features, labels)
+    held_irfd = {k: v[irfd["held_out"]] for k, v in irfd.items()}
+    metrics = {
+        "irfd_held_out_intensity3": accuracy_at(judge, held_irfd, 3),
+        "irfd_held_out_intensity2": accuracy_at(judge, held_irfd, 2),
+        "default_held_out_intensity3": accuracy_at(judge, corpus["test"], 3),
+        "default_held_out_intensity2": accuracy_at(judge, corpus["test"], 2),
+        "irfd_tracked_share": float(irfd["found"].mean()),
+        "measured_by": "python -m studio.train nerf_emotion_judge (held-out people of both sets)",
+    }
+    card = {
+        "name": NAME,
+        "paper": "the studio's judge of driven NeRF renders (a deviation: see the docstring of "
+        "studio/papers/nerf/emotion_judge.py)",
+        "version": 1,
+        "config": {"features": "JEAN expression_features of the MediaPipe track (272)", "C": C},
+        "data": {
+            "irfd_set": str(IRFD_SET),
+            "irfd_images": int(train_irfd.sum()),
+            "default_corpus_frames": int(train_default.sum()),
+        },
+        "training": {
+            "minutes": round((time.time() - started) / 60, 1),
+            "machine": platform.processor() or platform.machine(),
+            "commit": commit(),
+            "command": "python -m studio.train " + shlex.join(argv),
+        },
+        "metrics": metrics,
+        "deviations": [
+            "The issue's emotion bar names the emotion classifier; this second judge reads the "
+            "tracker's blendshapes and landmarks and has seen turned heads. Both judges and both "
+            "ceilings (their reads of the preset's GT frames) are reported by the nerf bench."
+        ],
+    }
+    if args.no_ship:
+        return {"metrics": metrics}
+    path = save_checkpoint(NAME, judge.state_dict(), card, args.checkpoints)
+    return {"checkpoint": str(path), "metrics": metrics}
