@@ -124,7 +124,7 @@ def train_and_ship(recipe, model_name: str, args, argv: list[str]) -> dict:
         "deviations": recipe.DEVIATIONS,
     }
     path = save_checkpoint(model_name, model.state_dict(), card, args.checkpoints)
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return metrics
 
 

@@ -135,7 +135,7 @@ def test_cli_ships_a_checkpoint_with_a_model_card(tmp_path):
     assert card["training"]["command"].startswith("python -m studio.train emotion_classifier")
     assert card["metrics"]["accuracy_all"]["command"] == "python -m studio.bench evaluators"
     assert card["training"]["steps"] == 3 and card["deviations"]
-    assert (tmp_path / "ck" / "emotion_classifier.safetensors").stat().st_size < 10 * 2**20
+    assert (tmp_path / "ck" / "emotion_classifier.safetensors").stat().st_size < 10_000_000
     assert card["config"]["members"] == ["plain", "regularised"]
     assert set(card["details"]["members"]) == {"plain", "regularised"}
     assert 0 <= card["metrics"]["member[plain].accuracy_all"]["value"] <= 1

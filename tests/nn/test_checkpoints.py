@@ -43,6 +43,8 @@ def test_round_trip(tmp_path):
 def test_refuses_more_than_10_mb(tmp_path):
     with pytest.raises(StudioError, match="10 MB"):
         save_checkpoint("big", {"w": torch.zeros(3 * 1024 * 1024)}, card(), tmp_path)  # 12 MB
+    with pytest.raises(StudioError, match="10.2 MB"):  # over 10 MB, though under 10 MiB
+        save_checkpoint("big", {"w": torch.zeros(2_550_000)}, card(), tmp_path)
     assert not list(tmp_path.iterdir())
 
 

@@ -21,7 +21,7 @@ import cv2
 import torch
 
 from studio.errors import StudioError
-from studio.nn.checkpoints import save_checkpoint
+from studio.nn.checkpoints import half_precision, save_checkpoint
 from studio.nn.loop import read_log
 from studio.papers.irfd.bench import BARS
 from studio.papers.irfd.card import PAPER, deviations
@@ -259,7 +259,7 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
     if not (run / "model.safetensors").exists():
         raise StudioError(f"No trained weights in {run} — train with `python -m studio.train irfd`")
     model = load_run(run)
-    state = {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    state = half_precision(model.state_dict())
     manifest = folder / MANIFEST
     options = json.loads((run / "irfd_options.json").read_text())
     training = _training_record(run, options, command)

@@ -190,5 +190,5 @@ def run(args, argv: list[str]) -> dict:
     if compared is not None:
         card["expression_transformer_comparison"] = comparison(card, compared)
     path = save_checkpoint("jean", model.state_dict(), card, args.checkpoints)
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return metrics

@@ -77,5 +77,5 @@ def run(args, argv: list[str]) -> dict:
     }
     if not args.no_ship:
         path = save_checkpoint(NAME, encoder.state_dict(), card, args.checkpoints)
-        print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return metrics

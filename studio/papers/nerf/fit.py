@@ -4,7 +4,8 @@ Each step renders `pairs` pairs of adjacent frames of one sentence (for the velo
 32² patch of their 64² feature maps each (a 128² window of the 256² frame, the same window for
 both frames of a pair), upsamples them to 128² and 256², and takes the papers' losses:
 - photometric MSE at both sizes (L_rec; the paper adds a VGG perceptual term: no ImageNet VGG
-  here, see the model card);
+  here, see the model card), the lower face weighing 1 + `lower_face_weight` (a deviation: with
+  the plain MSE the field drew no smile, docs/NERF.md);
 - velocity, λ_v = 10: (I_t − I_{t−1}) against (GT_t − GT_{t−1}) (Disentangling Head NeRF);
 - code disentanglement, λ_dis = 5: each training frame's expression code is JEAN's plus a
   learnable offset, pulled toward JEAN's by ‖offset‖² (the paper pulls its learnable codes toward

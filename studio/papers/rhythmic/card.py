@@ -61,4 +61,8 @@ DEVIATIONS = [
         "why": "the photo animator (a textured MediaPipe mesh re-posed and composed) is its own "
         "issue; the rig is the renderer that exists today",
     },
+    {
+        "what": "weights stored in float16 in the safetensors file (float32 in memory)",
+        "why": "the 10 MB limit per checkpoint file (float32: 10,335,284 bytes)",
+    },
 ]

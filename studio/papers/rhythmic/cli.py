@@ -10,7 +10,7 @@ from pathlib import Path
 
 from studio.errors import StudioError
 from studio.eval.motion import audio_beats
-from studio.nn.checkpoints import measured, save_checkpoint, trained_by
+from studio.nn.checkpoints import half_precision, measured, save_checkpoint, trained_by
 from studio.papers.jean.model import load as load_jean
 from studio.papers.rhythmic.bench import motion_scores, mouth_scores, predict_all, references
 from studio.papers.rhythmic.card import DEVIATIONS, PAPER
@@ -118,6 +118,6 @@ def run(args, argv: list[str]) -> dict:
         "metrics": measured(metrics, "python -m studio.bench headmotion"),
         "deviations": DEVIATIONS,
     }
-    path = save_checkpoint("rhythmic", model.state_dict(), card, args.checkpoints)
-    print(f"wrote {path} ({path.stat().st_size / 2**20:.2f} MB)")
+    path = save_checkpoint("rhythmic", half_precision(model.state_dict()), card, args.checkpoints)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return metrics

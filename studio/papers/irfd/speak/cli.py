@@ -18,7 +18,7 @@ import torch
 
 from studio.errors import StudioError
 from studio.evaluators.sync_expert.model import load as load_sync
-from studio.nn.checkpoints import _dir, save_checkpoint, sha256_file
+from studio.nn.checkpoints import _dir, half_precision, save_checkpoint, sha256_file
 from studio.nn.loop import read_log
 from studio.papers.irfd.card import PAPER
 from studio.papers.irfd.codes import load_irfd
@@ -79,7 +79,7 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
         raise StudioError(f"No trained weights in {run} — train: `python -m studio.train speak`")
     irfd_file = _dir(checkpoints) / f"{IRFD_NAME}.safetensors"
     model = load_speak_run(run, load_irfd(str(checkpoints) if checkpoints else None))
-    state = {k: v.half() for k, v in model.talker.state_dict().items()}
+    state = half_precision(model.talker.state_dict())
     options = json.loads((run / "speak_options.json").read_text())
     log = read_log(run / "log.jsonl")
     skipped = [f"--no-{t}" for t in TERMS if options["weights"][t] == 0]
