@@ -286,7 +286,8 @@ ABLATION_ROWS = tuple(
 )  # fmt: skip
 ABLATIONS = Path("runs/nerf-ablations")  # <name>/ fit runs: python -m studio.nerf fit --ablation
 ABLATION_COMMAND = (
-    "python -m studio.nerf fit data/nerf-synth --steps 1000 --lower-face-weight 0 --ablation NAME "
+    "python -m studio.nerf fit data/nerf-synth --steps 1000 --lower-face-weight 0 --face-weight 0 "
+    "--ablation NAME "
     "--out runs/nerf-ablations/NAME (NAME: full, no_dual, no_rrs, no_upsampler)"
 )
 
@@ -359,7 +360,7 @@ def run(quick: bool = False, corpus: Path | None = None, preset: Path | None = N
 def run_ablations(quick: bool = False, corpus: Path | None = None) -> dict:
     """`python -m studio.bench nerf-ablations`: the runs in runs/nerf-ablations/, made by
     `ABLATION_COMMAND` for NAME in full, no_dual, no_rrs, no_upsampler (the recorded runs used
-    the papers' plain MSE, hence --lower-face-weight 0)."""
+    the papers' plain MSE, hence the weights at 0)."""
     m = ablation_scores(load_preset(DEFAULT_PRESET))
     if not m:
         raise StudioError(f"No ablation runs in {ABLATIONS}: " + ABLATION_COMMAND)

@@ -4,8 +4,9 @@ Each step renders `pairs` pairs of adjacent frames of one sentence (for the velo
 32² patch of their 64² feature maps each (a 128² window of the 256² frame, the same window for
 both frames of a pair), upsamples them to 128² and 256², and takes the papers' losses:
 - photometric MSE at both sizes (L_rec; the paper adds a VGG perceptual term: no ImageNet VGG
-  here, see the model card), the lower face weighing 1 + `lower_face_weight` (a deviation: with
-  the plain MSE the field drew no smile, docs/NERF.md);
+  here, see the model card), the face oval weighing 1 + `face_weight` and the lower face
+  `lower_face_weight` more (a deviation: with the plain MSE the field drew no smile,
+  docs/NERF.md);
 - velocity, λ_v = 10: (I_t − I_{t−1}) against (GT_t − GT_{t−1}) (Disentangling Head NeRF);
 - code disentanglement, λ_dis = 5: each training frame's expression code is JEAN's plus a
   learnable offset, pulled toward JEAN's by ‖offset‖² (the paper pulls its learnable codes toward
@@ -58,7 +59,7 @@ class FitOptions:
     seed: int = 0
     ablation: str = "full"  # or one of the papers' ablations: ABLATIONS
     lower_face_weight: float = 4.0  # extra L_rec weight on the lower face (0: the papers' loss)
-    face_weight: float = 0.0  # extra L_rec weight on the whole face oval (0: the papers' loss)
+    face_weight: float = 4.0  # extra L_rec weight on the whole face oval (0: the papers' loss)
 
     def region_weights(self) -> dict[str, float]:
         """Extra reconstruction weight per region of the batch (`lower`, `face`)."""
