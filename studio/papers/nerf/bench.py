@@ -32,7 +32,8 @@ from studio.evaluators.sync_expert.model import load as load_sync
 from studio.face.crop import crop_face, mouth_crop
 from studio.face.records import BLENDSHAPE_INDEX
 from studio.face.tracker import track_frames
-from studio.nn.checkpoints import checkpoint_exists
+from studio.nn.checkpoints import checkpoint_exists, load_card
+from studio.nn.loop import read_log
 from studio.nn.spec import Bar
 from studio.papers.nerf.emotion_judge import NAME as JUDGE
 from studio.papers.nerf.emotion_judge import load_judge, read_emotions
@@ -183,7 +184,7 @@ def emotion_scores(scene: Scene, frames: np.ndarray) -> dict[str, float]:
     size = classifier.config.face_size
     emotions = sorted({str(e) for e, i in zip(p["emotion"], p["intensity"], strict=True) if i == 3})
     held = p.held_out_index
-    reads: dict[str, dict[str, list[float]]] = {}
+    reads: dict[str, dict[str, float]] = {}  # stage (+ judge) → emotion → share read right
 
     def read(stage: str, images: np.ndarray, t: np.ndarray, emotion: str) -> None:
         k = EMOTIONS.index(emotion)
@@ -327,7 +328,11 @@ def fitted_for_bench(preset: Preset) -> FittedNerf:
     if not run:
         return load_fitted()
     folder = Path(run) / "checkpoint"
-    if not checkpoint_exists("nerf", folder):
+    steps = read_log(Path(run) / "log.jsonl")[-1]["step"]
+    if (
+        not checkpoint_exists("nerf", folder)
+        or load_card("nerf", folder)["training"]["steps"] != steps
+    ):
         ship(preset, run, directory=folder, command=fit_command(shown(preset.folder), run))
     return load_fitted(directory=folder)
 

@@ -194,6 +194,13 @@ def test_a_fit_run_is_benched_as_it_would_ship(shipped, tiny_preset, monkeypatch
     assert (shipped["run"] / "checkpoint" / "nerf.safetensors").exists()
     assert fitted.card["training"]["steps"] == FIT_STEPS
     assert fitted.occupancy.any()
+    card_path = shipped["run"] / "checkpoint" / "nerf.json"  # a copy of an earlier state of the run
+    card = json.loads(card_path.read_text())
+    card["training"]["steps"] = FIT_STEPS // 2
+    card_path.write_text(json.dumps(card))
+    assert (
+        bench.fitted_for_bench(tiny_preset).card["training"]["steps"] == FIT_STEPS
+    )  # shipped anew
 
 
 def test_region_weights_are_the_plain_mse_at_zero_and_lean_on_their_region():
