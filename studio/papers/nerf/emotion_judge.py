@@ -3,9 +3,9 @@ blendshapes and landmarks → emotion, by a linear read.
 
 Why: the shipped emotion classifier (a CNN on face crops) learned on the default corpus, whose
 heads barely turn. On the NeRF preset's own ground-truth frames (head turns to ±40°) it reads
-the intensity-3 emotions at 0.648, so the bar (≥ 0.85 on renders) could not be shown by it. The
-same linear read of tracked features trained on the default corpus alone reads those frames at
-0.62 — 0.96 where |yaw| < 10°, 0.40 beyond 20° — so the judge, not the faces, was losing them.
+the intensity-3 emotions at 0.648, so the bar (≥ 0.85 on renders) could not be shown by it. A
+linear read of the tracker's 52 blendshapes trained on the default corpus alone reads those frames
+at 0.62 — 0.96 where |yaw| < 10°, 0.40 beyond 20° — so the judge, not the faces, was losing them.
 This one learns from turned heads as well: the IRFD image set's 1,000 training people (yaw ±35°,
 pitch ±20°, roll ±10°, random lips and jaw, every image labelled) and the default corpus's
 tracked training frames at intensities 2–3. It never sees the preset's person (the default
