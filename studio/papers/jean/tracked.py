@@ -76,6 +76,18 @@ class TrackedEncoder(nn.Module):
         return lip[:, WINDOW // 2].numpy(), expr[:, WINDOW // 2].numpy()
 
 
+def tracked_frame_features(
+    blendshapes: np.ndarray, landmarks: np.ndarray, found: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The tracker's per-frame blendshapes (T, 52) and landmarks (T, 478, 3) → (T, 272) expression
+    features (NaN rows where no face or no blendshapes) and (T,) whether the row is usable."""
+    ok = np.asarray(found, bool) & np.isfinite(blendshapes).all(1)
+    out = np.full((len(ok), 272), np.nan, np.float32)
+    if ok.any():
+        out[ok] = expression_features(blendshapes[ok], landmark_features(landmarks[ok]))
+    return out, ok
+
+
 def tracked_features(
     corpus: Path, data, name: str = "test", progress: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -93,11 +105,7 @@ def tracked_features(
         clip = load_clip(corpus, c["clip_id"], frames=True)
         frames = clip.frames[: c["n"]]
         track = track_frames(iter(frames), fps=25.0)
-        ok = np.asarray(track.found, bool) & np.isfinite(track.blendshapes).all(1)
-        f = np.full((len(frames), 272), np.nan, np.float32)
-        if ok.any():
-            lm = landmark_features(track.landmarks[ok])
-            f[ok] = expression_features(track.blendshapes[ok], lm)
+        f, ok = tracked_frame_features(track.blendshapes, track.landmarks, track.found)
         feats.append(f)
         found.append(ok)
     out = np.concatenate(feats), np.concatenate(found)

@@ -35,8 +35,7 @@ from studio.face.tracker import make_backend, track_frames
 from studio.nn.checkpoints import load_checkpoint, save_checkpoint
 from studio.papers.irfd.imageset import MANIFEST, imageset_chunks
 from studio.papers.jean.data import load_data, split
-from studio.papers.jean.model import expression_features, landmark_features
-from studio.papers.jean.tracked import TRACKER_VERSION, tracked_features
+from studio.papers.jean.tracked import TRACKER_VERSION, tracked_features, tracked_frame_features
 from studio.paths import CACHE, cache_key, default_corpus
 from studio.provenance import commit
 from studio.synth.emotions import EMOTIONS
@@ -96,7 +95,7 @@ def clip_features(frames: np.ndarray, fps: float = 25.0) -> tuple[np.ndarray, np
     """A clip (T, H, W, 3) → (T, 272) tracked features (NaN rows where no face) and (T,) found;
     tracked as a video, as the bench's renders and GT frames are."""
     track = track_frames(iter(frames), fps)
-    return _features(track.blendshapes, track.landmarks, np.asarray(track.found, bool))
+    return tracked_frame_features(track.blendshapes, track.landmarks, track.found)
 
 
 def still_features(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -108,15 +107,7 @@ def still_features(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         backend.close()
     found = np.array([f.found for f in faces], bool)
     blendshapes = np.stack([f.blendshapes for f in faces])  # NaN where no face (FaceFrame)
-    return _features(blendshapes, np.stack([f.landmarks for f in faces]), found)
-
-
-def _features(blendshapes, landmarks, found) -> tuple[np.ndarray, np.ndarray]:
-    found = found & np.isfinite(blendshapes).all(1)
-    out = np.full((len(found), 272), np.nan, np.float32)
-    if found.any():
-        out[found] = expression_features(blendshapes[found], landmark_features(landmarks[found]))
-    return out, found
+    return tracked_frame_features(blendshapes, np.stack([f.landmarks for f in faces]), found)
 
 
 def read_emotions(judge: TrackedEmotionJudge, frames: np.ndarray) -> tuple[np.ndarray, float]:

@@ -100,6 +100,9 @@ def fitted_from_run(preset: Preset, run: str | Path, quick: bool = False) -> Fit
     )
 
 
+FLAGS = ("steps", "seed", "ablation", "lower_face_weight", "face_weight")  # `fit`'s options
+
+
 def fit_command(clip: str | Path, run: str | Path) -> str:
     """The `fit` command that made `run`, with the options that differ from today's defaults
     (read from its fit_options.json), for the card."""
@@ -110,9 +113,6 @@ def fit_command(clip: str | Path, run: str | Path) -> str:
         if key in FLAGS and value != getattr(FitOptions, key)
     ]
     return " ".join([f"python -m studio.nerf fit {clip} --out {run}", *flags])
-
-
-FLAGS = ("steps", "seed", "ablation", "lower_face_weight", "face_weight")  # `fit`'s options
 
 
 def ship(
