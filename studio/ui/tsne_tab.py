@@ -230,11 +230,13 @@ def build_tsne_tab(
         return fig, note, drawn_from, None  # a new map: no point is chosen on it yet
 
     @user_errors
-    def recolour(colour, shown, n_points, user, sources):
+    def recolour(model_, colour, shown, n_points, user, sources):
         """The drawn map in other colours: its embedding is cached and its scores stand."""
         if shown is None:
             return gr.update()
-        if colour not in MODELS[shown["model"]][1]:  # the radios are still switching
+        # the radios are still switching: switching the model sets the colour too, and the map of
+        # the model chosen is drawn by the switch itself (recolouring the old one could land last)
+        if shown["model"] != model_ or colour not in MODELS[shown["model"]][1]:
             return gr.skip()
         bank = _map_bank(shown, n_points, user, sources)
         code = shown["code"]
@@ -293,7 +295,9 @@ def build_tsne_tab(
 
     where = [point, shown, n_points, user, state]
     # no need to press "Compute map" again to see the drawn map in other colours
-    colour.change(recolour, inputs=[colour, *where[1:]], outputs=plot).then(None, js=CLICK_JS)
+    colour.change(recolour, inputs=[model, colour, *where[1:]], outputs=plot).then(
+        None, js=CLICK_JS
+    )
     show.click(show_point, inputs=where, outputs=[frame, info, chosen])
     if interpolation:
         for btn, side in ((send_a, "a"), (send_b, "b")):
