@@ -31,7 +31,11 @@ def yaw_bin(yaw: float) -> str:
 
 
 def _key() -> str:
-    return cache_key(what="irfd-bank", irfd=load_card(NAME).get("sha256", ""), ids=HELD_OUT_IDS)
+    """The codes depend on the encoders only: a card that names their fingerprint keys the bank
+    by it (a new G_d keeps the bank), an older card by its file's sha256."""
+    card = load_card(NAME)
+    encoders = card.get("encoders_sha256") or card.get("sha256", "")
+    return cache_key(what="irfd-bank", irfd=encoders, ids=HELD_OUT_IDS)
 
 
 def shipped_path() -> Path:

@@ -43,6 +43,7 @@ from studio.papers.irfd.codes import Codes, encode, generate, load_irfd, load_ru
 from studio.papers.irfd.imageset import load_imageset
 from studio.papers.irfd.judge import NAME as JUDGE_NAME
 from studio.papers.irfd.judge import load_judge
+from studio.papers.irfd.regions import region_masks, set_landmarks
 from studio.synth.emotions import EMOTIONS
 
 BARS = (
@@ -182,13 +183,21 @@ def disentanglement(held: dict, codes: Codes) -> dict:
 
 
 def reconstruction(model, held: dict, codes: Codes) -> dict:
+    """PSNR / SSIM of G_d(E(x)) over the crop (the bar), and PSNR inside the face oval and
+    inside the eyes and lips (`held["landmarks"]`, `regions.py`): where the expression is."""
     images = held["images"]
     out = generate(model, codes.identity, codes.emotion, codes.pose)
-    return {
+    m = {
         "self_reconstruction_psnr": float(psnr_batch(out, images).mean()),
         "self_reconstruction_ssim": float(ssim_batch(out, images).mean()),
         "reconstruction_images": len(images),
     }
+    err = ((out.astype(np.float64) - images) / 255.0) ** 2
+    for name, masks in zip(("face", "features"), region_masks(held["landmarks"], images.shape[1]),
+                           strict=True):  # fmt: skip
+        inside = [e[m > 0].mean() for e, m in zip(err, masks, strict=True) if m.any()]
+        m[f"self_reconstruction_{name}_psnr"] = float(np.mean(-10 * np.log10(inside)))
+    return m
 
 
 class Judges:
@@ -385,6 +394,7 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
     that training run's latest weights (to measure a run before shipping it)."""
     folder = Path(os.environ.get("IRFD_SET", DEFAULT_SET))
     data = load_imageset(folder)
+    data["landmarks"] = set_landmarks(folder, data, progress=False)
     model = load_run(os.environ["IRFD_RUN"]) if os.environ.get("IRFD_RUN") else load_irfd()
     train, held = split(data, quick)
     if not len(held["images"]):

@@ -104,13 +104,49 @@ def schedule(options: dict) -> dict:
     return {"what": what, "why": why}
 
 
-def deviations(options: dict) -> list[dict]:
-    """The card's deviations for a run's options."""
+FACE_WEIGHTS_WHY = (
+    "with a plain MSE, G_d reconstructed held-out people as blurred heads with no eyes or mouth "
+    "(the eyes and lips are a few percent of a 128² crop); weighting them is the talking NeRF's "
+    "measured fix (docs/NERF.md) and drew them here (docs/IRFD.md, 'Drawing eyes and mouths')"
+)
+
+
+def face_weights(options: dict) -> dict:
+    what = (
+        f"self-reconstruction weighs each pixel 1 + {options.get('face_weight', 0):g} on the "
+        f"face + {options.get('feature_weight', 0):g} on the eyes and lips (regions from the "
+        "rig's landmarks; normalised by the mean weight); the paper's L_self is an unweighted "
+        "pixel loss"
+    )
+    return {"what": what, "why": FACE_WEIGHTS_WHY}
+
+
+GENERATOR_ONLY = {
+    "what": "a last stage (`--generator-only`) trains G_d alone on self-reconstruction of real "
+    "images, every encoder frozen",
+    "why": "the encoders already met their probes' bars or plateaued; only G_d's drawing was "
+    "to change, and a G_d-only step is 2–3× cheaper on the CPU",
+}
+
+
+def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
+    """The card's deviations for a run's options; `earlier`: the options of the runs it grew
+    from (a deviation of any stage stays in the model)."""
+    stages = [options, *earlier]
+
+    def used(key: str) -> bool:
+        return any(o.get(key) for o in stages)
+
     out = [*DEVIATIONS, swap_weight(options), schedule(options)]
-    if options.get("frozen_reencoding") or options.get("split_encoders"):
+    if used("frozen_reencoding") or used("split_encoders"):
         out.append(FROZEN_REENCODING)
-    if options.get("split_encoders"):
+    if used("split_encoders"):
         out.append(SPLIT_ENCODERS)
-    if options.get("pose_labels"):
+    if used("pose_labels"):
         out.append(POSE_LABELS)
+    weighted = [o for o in stages if o.get("face_weight") or o.get("feature_weight")]
+    if weighted:
+        out.append(face_weights(weighted[0]))
+    if used("generator_only"):
+        out.append(GENERATOR_ONLY)
     return out

@@ -25,8 +25,9 @@ from studio.nn.checkpoints import half_precision, save_checkpoint
 from studio.nn.loop import read_log
 from studio.papers.irfd.bench import BARS
 from studio.papers.irfd.card import PAPER, deviations
-from studio.papers.irfd.codes import load_irfd, load_run
+from studio.papers.irfd.codes import encoder_fingerprint, load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
+from studio.papers.irfd.regions import set_landmarks
 from studio.papers.irfd.sources import crop_source, held_out_person
 from studio.papers.irfd.speak.cli import ship as ship_speak
 from studio.papers.irfd.speak.clipset import PRESETS as CLIP_PRESETS
@@ -159,6 +160,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         "--pose-labels", action="store_true",
         help="deviation: a linear head on the pose code regresses yaw, pitch, roll",
     )  # fmt: skip
+    group.add_argument(
+        "--generator-only", action="store_true",
+        help="G_d alone learns, from self-reconstruction of real images; encoders frozen",
+    )  # fmt: skip
+    group.add_argument(
+        "--face-weight", type=float, default=0.0,
+        help="deviation: self-reconstruction's face pixels weigh 1 + this",
+    )  # fmt: skip
+    group.add_argument(
+        "--feature-weight", type=float, default=0.0,
+        help="deviation: and its eyes' and lips' pixels this much more again",
+    )  # fmt: skip
 
 
 def train_command(args, argv: list[str]) -> dict:
@@ -178,9 +191,13 @@ def train_command(args, argv: list[str]) -> dict:
         pose_labels=getattr(args, "pose_labels", False),
         encoders_only=getattr(args, "encoders_only", False),
         init_from=getattr(args, "init_from", ""),
+        face_weight=getattr(args, "face_weight", 0.0),
+        feature_weight=getattr(args, "feature_weight", 0.0),
+        generator_only=getattr(args, "generator_only", False),
     )
     out = args.out or "runs/irfd"
-    train_irfd(data, options, out, resume=args.resume)
+    landmarks = set_landmarks(folder, data) if options.weighted() else None
+    train_irfd(data, options, out, resume=args.resume, landmarks=landmarks)
     if args.no_ship:
         return {"run": out}
     command = "python -m studio.train " + shlex.join(argv)
@@ -208,8 +225,11 @@ def _option_flags(options: dict) -> list[str]:
     flags = ["--steps", str(options["steps"]), "--lr", str(options["lr"]),
              "--swap-weight", str(options["swap_weight"])]  # fmt: skip
     switches = ("literal_triplet", "frozen_reencoding", "split_encoders", "pose_labels",
-                "encoders_only")  # fmt: skip
+                "encoders_only", "generator_only")  # fmt: skip
     flags += [f"--{k.replace('_', '-')}" for k in switches if options.get(k)]
+    for k in ("face_weight", "feature_weight"):
+        if options.get(k):
+            flags += [f"--{k.replace('_', '-')}", f"{options[k]:g}"]
     if options.get("init_from"):
         flags += ["--init-from", options["init_from"]]
     return flags
@@ -252,6 +272,16 @@ def _started_from(run: Path, source: Path) -> dict:
     return _training_record(source, json.loads((source / "irfd_options.json").read_text()), "")
 
 
+def _earlier_options(training: dict) -> list[dict]:
+    """The options of every run a training record grew from, newest first."""
+    out, record = [], training.get("started_from")
+    while record:
+        if record.get("options"):
+            out.append(record["options"])
+        record = record.get("started_from")
+    return out
+
+
 def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
          command: str = "") -> Path:  # fmt: skip
     """checkpoints/irfd.safetensors (float16) + its card, from a run's latest weights."""
@@ -273,8 +303,10 @@ def ship(run: str | Path, imageset: str | Path, metrics: dict, checkpoints=None,
         "data": json.loads(manifest.read_text())
         if manifest.exists()
         else {"imageset": str(folder)},
+        # what the codes depend on: banks and SPEAK stay valid across a new G_d
+        "encoders_sha256": encoder_fingerprint(state),
         "training": training,
         "metrics": metrics,
-        "deviations": deviations(options),
+        "deviations": deviations(options, _earlier_options(training)),
     }
     return save_checkpoint("irfd", state, card, checkpoints)

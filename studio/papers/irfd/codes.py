@@ -8,6 +8,7 @@ codes, and draw any mix of codes — the code swap of SPEAK's Fig. 5.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,6 +45,19 @@ class Codes:
 
 def config_from_dict(d: dict) -> IrfdConfig:
     return IrfdConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
+
+
+ENCODER_PREFIXES = ("identity.", "emotion.", "pose.")
+
+
+def encoder_fingerprint(state: dict[str, torch.Tensor]) -> str:
+    """sha256 of the three encoders' tensors (float16, sorted by name): what SPEAK's codes
+    depend on. A new G_d over the same encoders (`--generator-only`) keeps it."""
+    digest = hashlib.sha256()
+    for name in sorted(k for k in state if k.startswith(ENCODER_PREFIXES)):
+        digest.update(name.encode())
+        digest.update(state[name].detach().cpu().half().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def model_from_state(state: dict[str, torch.Tensor], config: dict) -> Irfd:

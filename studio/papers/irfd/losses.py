@@ -25,6 +25,9 @@ Two measured deviations (docs/IRFD.md, "Split encoders"):
   warm-up run that trains E_i and E_e before G_d joins.
 - `pose_labels`: a linear head on the pose code regresses (yaw, pitch, roll) — weak pose
   supervision; the paper learns pose without labels.
+- face weights (`weights`, from `regions.pixel_weights`): self-reconstruction's pixels on the
+  face and on its eyes and lips count more — a plain MSE was met by a head with no eyes or
+  mouth; `generator_losses` trains G_d alone on it, every encoder frozen.
 """
 
 from __future__ import annotations
@@ -89,6 +92,33 @@ def real_triplet(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.
     return F.relu((a - p).norm(dim=-1) - d_neg.min(1).values + REAL_MARGIN).mean()
 
 
+def weighted_mse(drawn: torch.Tensor, target: torch.Tensor, weights: torch.Tensor
+                 ) -> torch.Tensor:  # fmt: skip
+    """Squared error with per-pixel weights (B, 1, H, W), normalised by the mean weight: the
+    plain MSE's scale, with the face's pixels counting more (`regions.pixel_weights`)."""
+    return (weights * (drawn - target).pow(2)).mean() / weights.mean()
+
+
+def generator_losses(model: Irfd, images: torch.Tensor, weights: torch.Tensor | None = None
+                     ) -> dict[str, torch.Tensor]:  # fmt: skip
+    """`generator_only`: self-reconstruction G_d(E(x)) of real images with every encoder
+    frozen (no gradient, batch-norm statistics as they are) — G_d learns to draw from the codes
+    the encoders already give."""
+    encoders = (model.identity, model.emotion, model.pose)
+    modes = [e.training for e in encoders]
+    for e in encoders:
+        e.eval()
+    try:
+        with torch.no_grad():
+            codes = model.encode(images)
+    finally:
+        for e, mode in zip(encoders, modes, strict=True):
+            e.train(mode)
+    drawn = model.generate(*codes)
+    rec = F.mse_loss(drawn, images) if weights is None else weighted_mse(drawn, images, weights)
+    return {"loss": rec, "self": rec}
+
+
 def encoder_losses(
     model: Irfd, s: torch.Tensor, same_s: torch.Tensor, t: torch.Tensor, emo: torch.Tensor,
     ids: torch.Tensor,
@@ -107,14 +137,15 @@ def irfd_losses(
     model: Irfd, s: torch.Tensor, t: torch.Tensor, emo_s: torch.Tensor, emo_t: torch.Tensor,
     options: LossOptions = LossOptions(), swap_weight: float = 1.0,
     same_s: torch.Tensor | None = None, ids: torch.Tensor | None = None,
-    angles: torch.Tensor | None = None,
+    angles: torch.Tensor | None = None, weights: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:  # fmt: skip
     """Every term for pairs S, T (B, 3, H, W) of different people with emotion labels (B,).
     `swap_weight` scales the terms read off the swapped fakes (`SWAP_TERMS`; the paper: 1):
     training ramps it up from 0 while G_d learns to draw (`IrfdOptions.swap_weight`).
     `same_s` (another image of each S's person) and `ids` (the people of [S, T]) are needed
     with `split_encoders`; `angles` ((2B, 3) yaw, pitch, roll in degrees of [S, T]) with
-    `pose_labels`."""
+    `pose_labels`; `weights` ((2B, 1, H, W) of [S, T]) weigh self-reconstruction's pixels
+    (`weighted_mse`)."""
     n = len(s)
     split = options.split_encoders
     # each network runs once per step on everything it sees (bigger batches run faster on a CPU)
@@ -163,7 +194,10 @@ def irfd_losses(
     cls = F.cross_entropy(logits, torch.cat([emo_s, emo_t])) * 2  # Eq. 2 for S plus for T
     pose = F.mse_loss(rp_t, p_s.detach()) + F.mse_loss(rp_s, p_t.detach())
     emotion = F.mse_loss(re_t, e_s.detach()) + F.mse_loss(re_s, e_t.detach())
-    self_rec = F.mse_loss(rec_s, s) + F.mse_loss(rec_t, t)
+    if weights is None:
+        self_rec = F.mse_loss(rec_s, s) + F.mse_loss(rec_t, t)
+    else:
+        self_rec = 2 * weighted_mse(torch.cat([rec_s, rec_t]), torch.cat([s, t]), weights)
     terms = {"identity": identity, "cls": cls, "pose": pose, "emotion": emotion, "self": self_rec,
              **extra}  # fmt: skip
     weight = {k: swap_weight if k in SWAP_TERMS else 1.0 for k in terms}

@@ -4,6 +4,7 @@ images of different people and takes the losses of `studio.papers.irfd.losses`."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -13,9 +14,10 @@ from safetensors.torch import load_file
 
 from studio.nn.checkpoints import sha256_file
 from studio.nn.loop import TrainConfig, train
-from studio.papers.irfd.codes import to_tensor
-from studio.papers.irfd.losses import LossOptions, encoder_losses, irfd_losses
+from studio.papers.irfd.codes import config_from_dict, to_tensor
+from studio.papers.irfd.losses import LossOptions, encoder_losses, generator_losses, irfd_losses
 from studio.papers.irfd.model import Irfd, IrfdConfig
+from studio.papers.irfd.regions import pixel_weights, region_masks
 
 # a shipped checkpoint's card, copied into a run that starts from it
 STARTED_FROM_CARD = "started_from_card.json"
@@ -40,14 +42,25 @@ class IrfdOptions:
     pose_labels: bool = False
     encoders_only: bool = False
     init_from: str = ""
+    # face weights in L_self (regions.py; a measured deviation, docs/IRFD.md "Drawing eyes and
+    # mouths"): each pixel weighs 1 + face_weight on the face + feature_weight on eyes and lips
+    face_weight: float = 0.0
+    feature_weight: float = 0.0
+    # G_d alone learns, from self-reconstruction of real images; every encoder frozen
+    generator_only: bool = False
+
+    def weighted(self) -> bool:
+        return self.face_weight > 0 or self.feature_weight > 0
 
 
 def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, index: np.ndarray,
                n: int, rng: np.random.Generator, angles: np.ndarray | None = None,
+               pixel_weights: Callable[[np.ndarray], np.ndarray] | None = None,
                ) -> dict[str, torch.Tensor]:  # fmt: skip
     """n pairs of images (from `index`) whose people differ, and for each S another image of
     the same person (`same_s`; S itself when the person has one image in `index`). With
-    `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's."""
+    `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's; with `pixel_weights`
+    (image indices → (k, 1, H, W)) the self-reconstruction weights of S's then T's."""
     s = rng.choice(index, n)
     t = rng.choice(index, n)
     same = identity[s] == identity[t]
@@ -67,6 +80,8 @@ def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, in
     }
     if angles is not None:
         batch["angles"] = torch.as_tensor(angles[np.r_[s, t]], dtype=torch.float32)
+    if pixel_weights is not None:
+        batch["weights"] = torch.as_tensor(pixel_weights(np.r_[s, t]))
     return batch
 
 
@@ -99,9 +114,16 @@ def train_irfd(
     config: IrfdConfig | None = None,
     resume: bool = False,
     progress=None,
+    landmarks: np.ndarray | None = None,
 ) -> Irfd:
-    """Train on the set's training people (`data` from `load_imageset`)."""
+    """Train on the set's training people (`data` from `load_imageset`; `landmarks` from
+    `regions.set_landmarks`, needed by face weights). A run started from another keeps its
+    configuration (its heads)."""
     torch.manual_seed(options.seed)
+    if options.weighted() and landmarks is None:
+        raise ValueError("face weights need the set's landmarks (regions.set_landmarks)")
+    if config is None and options.init_from:
+        config = _source_config(Path(options.init_from))
     if options.pose_labels:
         config = replace(config or IrfdConfig(), pose_regressor=True)
     model = Irfd(config)
@@ -121,9 +143,18 @@ def train_irfd(
     if options.pose_labels:
         angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1)
 
+    weights = None
+    if options.weighted():
+        size = data["images"].shape[1]
+
+        def weights(rows: np.ndarray) -> np.ndarray:
+            face, features = region_masks(landmarks[rows], size)
+            return pixel_weights(face, features, options.face_weight, options.feature_weight)
+
     def get_batch(step, rng, rank, world):
         n = options.pairs // world
-        batch = pair_batch(data["images"], data["identity"], data["emotion"], order, n, rng, angles)
+        batch = pair_batch(data["images"], data["identity"], data["emotion"], order, n, rng,
+                           angles, weights)  # fmt: skip
         ramp = min(1.0, step / options.swap_ramp) if options.swap_ramp else 1.0
         batch["swap_weight"] = options.swap_weight * ramp
         return batch
@@ -132,9 +163,12 @@ def train_irfd(
         if options.encoders_only:
             labels = torch.cat([batch["emo_s"], batch["emo_same_s"], batch["emo_t"]])
             return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"])
+        if options.generator_only:
+            return generator_losses(m, torch.cat([batch["s"], batch["t"]]), batch.get("weights"))
         return irfd_losses(
             m, batch["s"], batch["t"], batch["emo_s"], batch["emo_t"], losses,
             batch["swap_weight"], batch["same_s"], batch["ids"], batch.get("angles"),
+            batch.get("weights"),
         )  # fmt: skip
 
     (out_dir / "irfd_options.json").write_text(json.dumps(asdict(options)))
@@ -154,6 +188,16 @@ def train_irfd(
     return train(
         model, loss_fn, get_batch, config_, resume, progress, validate=held_out_validation(data)
     )
+
+
+def _source_config(source: Path) -> IrfdConfig:
+    """The configuration of a run folder or of a shipped checkpoint (its card)."""
+    path = source.with_suffix(".json") if source.suffix == ".safetensors" else (
+        source / "irfd_config.json")  # fmt: skip
+    if not path.exists():
+        raise FileNotFoundError(f"No configuration to start from in {source} ({path.name})")
+    record = json.loads(path.read_text())
+    return config_from_dict(record.get("config", record))
 
 
 def _init_from(model: Irfd, source: Path, out_dir: Path | None = None) -> None:

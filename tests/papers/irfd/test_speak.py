@@ -155,11 +155,16 @@ def test_the_shipped_talker_is_the_runs_and_names_its_irfd(shipped, tiny_set):
     assert np.abs(ours.astype(int) - theirs).mean() < 2.0  # float16 on disk
     with pytest.raises(StudioError, match="128"):
         drive(model, clip.frames[0, :64], clip.audio, clip.frames)
-    # another IRFD shipped under it: SPEAK refuses rather than draw nonsense
+    # an IRFD file with the same encoders (a new G_d: `--generator-only`) still serves SPEAK
     card_path = folder / "speak.json"
     saved = card_path.read_text()
     card_path.write_text(saved.replace(card["irfd_sha256"], "0" * 64))
     try:
+        load_speak.cache_clear()
+        assert load_speak(str(folder)).talker is not None
+        # another IRFD's encoders under it: SPEAK refuses rather than draw nonsense
+        card_path.write_text(saved.replace(card["irfd_sha256"], "0" * 64)
+                             .replace(card["irfd_encoders_sha256"], "1" * 64))  # fmt: skip
         load_speak.cache_clear()
         with pytest.raises(StudioError, match="another IRFD"):
             load_speak(str(folder))

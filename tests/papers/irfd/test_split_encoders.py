@@ -1,6 +1,6 @@
 """IRFD's measured deviations: split encoders (E_i and E_e learn only their own losses, with a
-batch-hard triplet of real images), their warm-up run, weak pose labels, and re-encoding that
-leaves the encoders' batch-norm statistics alone."""
+batch-hard triplet of real images), their warm-up run, weak pose labels, re-encoding that
+leaves the encoders' batch-norm statistics alone, and face-weighted G_d-only training."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import json
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
+from studio.nn.checkpoints import load_checkpoint
 from studio.papers.irfd import cli
-from studio.papers.irfd.codes import load_run
-from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet
+from studio.papers.irfd.codes import encoder_fingerprint, load_run
+from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet, weighted_mse
 from studio.papers.irfd.model import Irfd, IrfdConfig
 from studio.papers.irfd.train import IrfdOptions, _init_from, pair_batch, train_irfd
 
@@ -176,3 +178,47 @@ def test_a_run_can_start_from_the_shipped_checkpoint_and_its_card_says_so(data, 
     shipped.write_bytes(shipped.read_bytes()[:-8] + b"tampered")  # weights ≠ their card
     with pytest.raises(ValueError, match="sha256"):
         _init_from(model, shipped)
+
+
+def test_weighted_mse_is_the_plain_mse_at_equal_weights_and_counts_weighted_pixels_more():
+    drawn, target = torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 4)
+    target[:, :, 0, 0] = 1.0
+    ones = torch.ones(2, 1, 4, 4)
+    torch.testing.assert_close(weighted_mse(drawn, target, ones), F.mse_loss(drawn, target))
+    heavy = ones.clone()
+    heavy[:, :, 0, 0] = 21.0
+    assert weighted_mse(drawn, target, heavy) > 5 * F.mse_loss(drawn, target)
+
+
+def test_a_generator_only_run_with_face_weights_leaves_every_encoder_as_it_was(data, tmp_path):
+    """The last stage of the shipped recipe: G_d alone learns from face-weighted
+    self-reconstruction; the encoders (and so SPEAK's codes) stay bit for bit."""
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0),
+               tmp_path / "first", TINY)  # fmt: skip
+    shipped = cli.ship(tmp_path / "first", tmp_path / "no-set", {}, tmp_path / "ckpt")
+    rng = np.random.default_rng(1)
+    landmarks = rng.uniform(30, 98, (len(data["images"]), 478, 2)).astype(np.float32)
+    options = IrfdOptions(steps=3, pairs=4, generator_only=True, face_weight=4.0,
+                          feature_weight=16.0, init_from=str(shipped))  # fmt: skip
+    with pytest.raises(ValueError, match="landmarks"):
+        train_irfd(data, options, tmp_path / "second")
+    train_irfd(data, options, tmp_path / "second", landmarks=landmarks)  # config: the source's
+    before, _ = load_checkpoint("irfd", tmp_path / "ckpt")
+    after = load_run(tmp_path / "second").state_dict()
+    for k, v in before.items():
+        if k.startswith(("identity.", "emotion.", "pose.", "classifier.")):
+            torch.testing.assert_close(after[k], v.to(after[k].dtype), msg=k)
+    assert not torch.equal(after["generator.to_rgb.weight"].half(),
+                           before["generator.to_rgb.weight"])  # fmt: skip
+    second = cli.ship(tmp_path / "second", tmp_path / "no-set", {}, tmp_path / "ckpt2")
+    assert encoder_fingerprint(load_checkpoint("irfd", tmp_path / "ckpt2")[0]) == (
+        encoder_fingerprint(before))  # fmt: skip
+    card = json.loads(second.with_suffix(".json").read_text())
+    first_card = json.loads(shipped.with_suffix(".json").read_text())
+    assert card["encoders_sha256"] == first_card["encoders_sha256"] != ""  # the bank's key
+    assert card["sha256"] != first_card["sha256"]
+    text = json.dumps(card["deviations"])
+    assert "split encoders" in text  # a deviation of the stage it grew from stays on the card
+    assert "1 + 4 on the face + 16 on the eyes and lips" in text and "--generator-only" in text
+    flags = card["training"]["trained_by"]
+    assert "--generator-only" in flags and "--face-weight 4 --feature-weight 16" in flags

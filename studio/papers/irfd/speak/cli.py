@@ -15,13 +15,14 @@ import shlex
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file
 
 from studio.errors import StudioError
 from studio.evaluators.sync_expert.model import load as load_sync
 from studio.nn.checkpoints import _dir, half_precision, save_checkpoint, sha256_file
 from studio.nn.loop import read_log
 from studio.papers.irfd.card import PAPER
-from studio.papers.irfd.codes import load_irfd
+from studio.papers.irfd.codes import encoder_fingerprint, load_irfd
 from studio.papers.irfd.model import NAME as IRFD_NAME
 from studio.papers.irfd.speak.card import DEVIATIONS
 from studio.papers.irfd.speak.clipset import MANIFEST, PRESETS, build_clipset, load_clipset
@@ -90,6 +91,7 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
         "config": json.loads((run / "speak_config.json").read_text()),
         "irfd_config": model.irfd.config.to_dict(),
         "irfd_sha256": sha256_file(irfd_file),
+        "irfd_encoders_sha256": encoder_fingerprint(load_file(str(irfd_file))),
         "data": json.loads((Path(clips) / MANIFEST).read_text()),
         "training": {
             "options": options,

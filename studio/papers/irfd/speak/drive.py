@@ -22,7 +22,7 @@ from safetensors.torch import load_file
 
 from studio.errors import StudioError
 from studio.nn.checkpoints import _dir, load_checkpoint, sha256_file
-from studio.papers.irfd.codes import config_from_dict, load_irfd, to_uint8
+from studio.papers.irfd.codes import config_from_dict, encoder_fingerprint, load_irfd, to_uint8
 from studio.papers.irfd.model import NAME as IRFD_NAME
 from studio.papers.irfd.model import Irfd
 from studio.papers.irfd.speak.data import audio_windows, driving_codes
@@ -47,11 +47,12 @@ def talker_from_state(state: dict[str, torch.Tensor], irfd_config: dict, config:
 
 @lru_cache(maxsize=1)
 def load_speak(directory: str | None = None) -> SpeakModel:
-    """checkpoints/speak.* and the IRFD checkpoint it was trained with (its sha256 is on the
-    card: SPEAK's codes mean nothing with other encoders)."""
+    """checkpoints/speak.* and the IRFD checkpoint it was trained with: the card names that
+    file's sha256 and its encoders' fingerprint — SPEAK's codes mean nothing with other
+    encoders; a new G_d over the same encoders is fine (SPEAK draws with its own G_g)."""
     state, card = load_checkpoint(NAME, directory)
     irfd_file = _dir(directory) / f"{IRFD_NAME}.safetensors"
-    if irfd_file.exists() and sha256_file(irfd_file) != card["irfd_sha256"]:
+    if irfd_file.exists() and not _same_encoders(irfd_file, card):
         raise StudioError(
             "checkpoints/speak was trained on another IRFD checkpoint than the one shipped now — "
             f"retrain it: {card['training']['trained_by']}"
@@ -59,6 +60,13 @@ def load_speak(directory: str | None = None) -> SpeakModel:
     return SpeakModel(
         talker_from_state(state, card["irfd_config"], card["config"]), load_irfd(directory)
     )
+
+
+def _same_encoders(irfd_file: Path, card: dict) -> bool:
+    if sha256_file(irfd_file) == card["irfd_sha256"]:
+        return True
+    fingerprint = card.get("irfd_encoders_sha256")
+    return bool(fingerprint) and encoder_fingerprint(load_file(str(irfd_file))) == fingerprint
 
 
 def load_speak_run(run: str | Path, irfd: Irfd) -> SpeakModel:
