@@ -137,7 +137,9 @@ def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
     def used(key: str) -> bool:
         return any(o.get(key) for o in stages)
 
-    out = [*DEVIATIONS, swap_weight(options), schedule(options)]
+    # the swap terms' weight is the last stage's that read the fakes at all
+    swapping = [o for o in stages if not (o.get("generator_only") or o.get("encoders_only"))]
+    out = [*DEVIATIONS, swap_weight(swapping[0] if swapping else options), schedule(options)]
     if used("frozen_reencoding") or used("split_encoders"):
         out.append(FROZEN_REENCODING)
     if used("split_encoders"):

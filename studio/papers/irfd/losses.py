@@ -15,7 +15,7 @@ are swapped both ways, and the swapped fakes are re-encoded.
 Targets of the re-encoding terms are detached; with `frozen_reencoding` the encoders do not
 learn from the fakes at all (the lesson of the first small IRFD: co-adapting codes).
 
-Two measured deviations (docs/IRFD.md, "Split encoders"):
+Measured deviations (docs/IRFD.md, "Split encoders" and the sections after it):
 - `split_encoders`: E_i and E_e learn from their own losses only — E_i from a batch-hard
   triplet of real images (anchor, another image of the same person, the closest other person
   in the batch: identity labels, which MEAD and VoxCeleb have), E_e from the cross-entropy.

@@ -55,12 +55,12 @@ class IrfdOptions:
 
 def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, index: np.ndarray,
                n: int, rng: np.random.Generator, angles: np.ndarray | None = None,
-               pixel_weights: Callable[[np.ndarray], np.ndarray] | None = None,
+               weigh: Callable[[np.ndarray], np.ndarray] | None = None,
                ) -> dict[str, torch.Tensor]:  # fmt: skip
     """n pairs of images (from `index`) whose people differ, and for each S another image of
     the same person (`same_s`; S itself when the person has one image in `index`). With
-    `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's; with `pixel_weights`
-    (image indices → (k, 1, H, W)) the self-reconstruction weights of S's then T's."""
+    `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's; with `weigh` (image
+    indices → (k, 1, H, W)) the self-reconstruction weights of S's then T's."""
     s = rng.choice(index, n)
     t = rng.choice(index, n)
     same = identity[s] == identity[t]
@@ -80,8 +80,8 @@ def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, in
     }
     if angles is not None:
         batch["angles"] = torch.as_tensor(angles[np.r_[s, t]], dtype=torch.float32)
-    if pixel_weights is not None:
-        batch["weights"] = torch.as_tensor(pixel_weights(np.r_[s, t]))
+    if weigh is not None:
+        batch["weights"] = torch.as_tensor(weigh(np.r_[s, t]))
     return batch
 
 
@@ -143,18 +143,18 @@ def train_irfd(
     if options.pose_labels:
         angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1)
 
-    weights = None
+    weigh_rows = None
     if options.weighted():
         size = data["images"].shape[1]
 
-        def weights(rows: np.ndarray) -> np.ndarray:
+        def weigh_rows(rows: np.ndarray) -> np.ndarray:
             face, features = region_masks(landmarks[rows], size)
             return pixel_weights(face, features, options.face_weight, options.feature_weight)
 
     def get_batch(step, rng, rank, world):
         n = options.pairs // world
         batch = pair_batch(data["images"], data["identity"], data["emotion"], order, n, rng,
-                           angles, weights)  # fmt: skip
+                           angles, weigh_rows)  # fmt: skip
         ramp = min(1.0, step / options.swap_ramp) if options.swap_ramp else 1.0
         batch["swap_weight"] = options.swap_weight * ramp
         return batch

@@ -219,6 +219,7 @@ def test_a_generator_only_run_with_face_weights_leaves_every_encoder_as_it_was(d
     assert card["sha256"] != first_card["sha256"]
     text = json.dumps(card["deviations"])
     assert "split encoders" in text  # a deviation of the stage it grew from stays on the card
+    assert "are off (weight 0)" in text  # the swap weight of the stage that read the fakes
     assert "1 + 4 on the face + 16 on the eyes and lips" in text and "--generator-only" in text
     flags = card["training"]["trained_by"]
     assert "--generator-only" in flags and "--face-weight 4 --feature-weight 16" in flags
