@@ -2,11 +2,12 @@
 from a 128² set image — no tracking.
 
 Why: the swap bars ask a tracker, the emotion classifier and the identity embedder to read G_d's
-swapped faces, and the tracker finds no face in them (G_d draws no eyes or mouth yet), so every
-swap bar was unmeasurable. This judge is trained on the set's training people only (IRFD never
-sees it; it never sees the held-out people), with the rig's own labels: emotion (8 classes),
-yaw / pitch / roll (regression), identity (a cosine classifier over the training people, whose
-normalised embedding tells held-out people apart by nearest prototype). Its ceilings — on the
+swapped faces, and the tracker found no face in them while G_d drew no eyes or mouth (before
+the face weights, docs/IRFD.md), so every swap bar was unmeasurable. This judge is trained on
+the set's training people only (IRFD never sees it; it never sees the held-out people), with
+the rig's own labels: emotion (8 classes), yaw / pitch / roll (regression), identity (a cosine
+classifier over the training people, whose normalised embedding tells held-out people apart by
+nearest prototype). Its ceilings — on the
 held-out people's real images and on G_d's reconstructions of them — are measured beside every
 swap number (`studio.papers.irfd.bench`). A deviation: the issue names the tracker and the
 default corpus's judges.
