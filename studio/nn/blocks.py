@@ -126,3 +126,10 @@ class Standardise(nn.Module):
 
     def inverse(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.std + self.mean
+
+
+def weighted_mse(drawn: torch.Tensor, target: torch.Tensor, weights: torch.Tensor
+                 ) -> torch.Tensor:  # fmt: skip
+    """Squared error with per-pixel weights (B, 1, H, W), normalised by the mean weight: the
+    plain MSE's scale, with the pixels where expression shows (mouth, eyes) counting more."""
+    return (weights * (drawn - target).pow(2)).mean() / weights.mean()

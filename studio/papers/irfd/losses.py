@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from studio.nn.blocks import weighted_mse
 from studio.papers.irfd.model import Irfd
 
 SWAP_TERMS = ("identity", "pose", "emotion")  # read off the swapped fakes
@@ -90,13 +91,6 @@ def real_triplet(anchor: torch.Tensor, positive: torch.Tensor, negatives: torch.
     a, p, n = _unit(anchor), _unit(positive), _unit(negatives)
     d_neg = torch.cdist(a, n).masked_fill(anchor_ids[:, None] == negative_ids[None, :], 4.0)
     return F.relu((a - p).norm(dim=-1) - d_neg.min(1).values + REAL_MARGIN).mean()
-
-
-def weighted_mse(drawn: torch.Tensor, target: torch.Tensor, weights: torch.Tensor
-                 ) -> torch.Tensor:  # fmt: skip
-    """Squared error with per-pixel weights (B, 1, H, W), normalised by the mean weight: the
-    plain MSE's scale, with the face's pixels counting more (`regions.pixel_weights`)."""
-    return (weights * (drawn - target).pow(2)).mean() / weights.mean()
 
 
 def generator_losses(model: Irfd, images: torch.Tensor, weights: torch.Tensor | None = None

@@ -32,6 +32,7 @@ from torch import nn
 
 from studio.eval.images import psnr
 from studio.face.mesh import FACE_OVAL
+from studio.nn.blocks import weighted_mse
 from studio.nn.loop import TrainConfig, train
 from studio.papers.nerf.conditioning import preset_codes
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
@@ -243,12 +244,12 @@ def reconstruction_loss(
     total = torch.zeros(())
     weighted = any(v > 0 for v in (extra or {}).values())
     for s in (128, 256):
-        err = (_inner(images[s], margin) - _inner(batch[f"rgb{s}"], margin)).pow(2)
+        drawn, truth = _inner(images[s], margin), _inner(batch[f"rgb{s}"], margin)
         if weighted:
             w = _inner(pixel_weights(batch, images[s].shape[-1], extra), margin)
-            total = total + (w * err).mean() / w.mean()
+            total = total + weighted_mse(drawn, truth, w)
         else:
-            total = total + err.mean()
+            total = total + (drawn - truth).pow(2).mean()
     return total
 
 

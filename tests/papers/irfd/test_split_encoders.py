@@ -11,10 +11,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from studio.nn.blocks import weighted_mse
 from studio.nn.checkpoints import load_checkpoint
 from studio.papers.irfd import cli
 from studio.papers.irfd.codes import encoder_fingerprint, load_run
-from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet, weighted_mse
+from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet
 from studio.papers.irfd.model import Irfd, IrfdConfig
 from studio.papers.irfd.train import IrfdOptions, _init_from, pair_batch, train_irfd
 
