@@ -152,4 +152,10 @@ def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
         out.append(face_weights(weighted[0]))
     if used("generator_only"):
         out.append(GENERATOR_ONLY)
+    dropped = sorted({t for o in stages for t in o.get("drop", ())})
+    if dropped:
+        out.append({
+            "what": "loss terms left out: " + ", ".join(dropped),
+            "why": "an ablation (the paper's Table 3; docs/IRFD.md 'Ablations'), not for use",
+        })  # fmt: skip
     return out

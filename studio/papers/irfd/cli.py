@@ -27,6 +27,7 @@ from studio.papers.irfd.bench import BARS
 from studio.papers.irfd.card import PAPER, deviations
 from studio.papers.irfd.codes import encoder_fingerprint, load_irfd, load_run
 from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
+from studio.papers.irfd.losses import TERMS
 from studio.papers.irfd.regions import set_landmarks
 from studio.papers.irfd.sources import crop_source, held_out_person
 from studio.papers.irfd.speak.cli import ship as ship_speak
@@ -143,6 +144,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="weight of the terms read off swapped fakes (the paper: 1)",
     )  # fmt: skip
     group.add_argument(
+        "--swap-ramp", type=int, default=IrfdOptions.swap_ramp,
+        help="steps over which the swap terms' weight rises from 0 (0: at once)",
+    )  # fmt: skip
+    group.add_argument(
+        "--drop", action="append", choices=TERMS, default=[],
+        help="leave a loss term out (repeatable): the paper's Table 3 ablations",
+    )  # fmt: skip
+    group.add_argument(
         "--split-encoders", action="store_true",
         help="deviation: E_i (real-image triplet) and E_e (cross-entropy) learn only their own "
         "losses; G_d and E_p learn from reconstruction and the swaps",
@@ -187,6 +196,8 @@ def train_command(args, argv: list[str]) -> dict:
         literal_triplet=getattr(args, "literal_triplet", False),
         frozen_reencoding=getattr(args, "frozen_reencoding", False),
         swap_weight=getattr(args, "swap_weight", IrfdOptions.swap_weight),
+        swap_ramp=getattr(args, "swap_ramp", IrfdOptions.swap_ramp),
+        drop=tuple(getattr(args, "drop", ())),
         split_encoders=getattr(args, "split_encoders", False),
         pose_labels=getattr(args, "pose_labels", False),
         encoders_only=getattr(args, "encoders_only", False),
@@ -224,6 +235,10 @@ def _option_flags(options: dict) -> list[str]:
     """The `studio.train irfd` flags that reproduce a run's saved options."""
     flags = ["--steps", str(options["steps"]), "--lr", str(options["lr"]),
              "--swap-weight", str(options["swap_weight"])]  # fmt: skip
+    if options.get("swap_ramp", IrfdOptions.swap_ramp) != IrfdOptions.swap_ramp:
+        flags += ["--swap-ramp", str(options["swap_ramp"])]
+    for term in options.get("drop", ()):
+        flags += ["--drop", term]
     switches = ("literal_triplet", "frozen_reencoding", "split_encoders", "pose_labels",
                 "encoders_only", "generator_only")  # fmt: skip
     flags += [f"--{k.replace('_', '-')}" for k in switches if options.get(k)]

@@ -42,6 +42,7 @@ from studio.nn.blocks import weighted_mse
 from studio.papers.irfd.model import Irfd
 
 SWAP_TERMS = ("identity", "pose", "emotion")  # read off the swapped fakes
+TERMS = ("identity", "cls", "pose", "emotion", "self")  # the paper's five (Table 3 ablates each)
 MARGIN = 0.2  # α of the triplet, on unit-normalised identity codes (the paper gives no value)
 REAL_MARGIN = 0.5  # the real-image triplet's: wider, so that a person's images must gather
 POSE_SCALE = 30.0  # degrees → the pose head's target scale
@@ -54,6 +55,11 @@ class LossOptions:
     drop: tuple[str, ...] = ()  # ablations: loss names left out ("identity", "self", ...)
     split_encoders: bool = False
     pose_labels: bool = False
+
+    def __post_init__(self):
+        unknown = set(self.drop) - set(TERMS)
+        if unknown:
+            raise ValueError(f"Unknown IRFD loss terms {sorted(unknown)}; the terms: {TERMS}")
 
 
 @contextmanager

@@ -50,6 +50,16 @@ SPEC = PaperSpec(
             (("this studio: IRFD self-reconstruction, 128²", ""),),
         ),
         Suite(
+            "irfd-ablations",
+            bench.run_ablations,
+            "the paper's Table 3 at one short budget: each IRFD loss left out, and Eq. 1 as "
+            "printed, each continuing the shipped model with the paper's recipe",
+            (),
+            ("SPEAK / IRFD",),
+            (("PSNR", "self_reconstruction_psnr"), ("SSIM", "self_reconstruction_ssim")),
+            bench.ABLATION_ROWS,
+        ),
+        Suite(
             "speak",
             speak_bench.run,
             "SPEAK self-driven on 20 held-out people saying held-out sentences: Table 1's "

@@ -48,6 +48,8 @@ class IrfdOptions:
     feature_weight: float = 0.0
     # G_d alone learns, from self-reconstruction of real images; every encoder frozen
     generator_only: bool = False
+    # Table 3's ablations: loss terms left out (losses.TERMS)
+    drop: tuple[str, ...] = ()
 
     def weighted(self) -> bool:
         return self.face_weight > 0 or self.feature_weight > 0
@@ -137,7 +139,8 @@ def train_irfd(
     order = index[np.argsort(data["identity"][index], kind="stable")]
     losses = LossOptions(
         options.literal_triplet, options.frozen_reencoding,
-        split_encoders=options.split_encoders, pose_labels=options.pose_labels,
+        drop=tuple(options.drop), split_encoders=options.split_encoders,
+        pose_labels=options.pose_labels,
     )  # fmt: skip
     angles = None
     if options.pose_labels:
