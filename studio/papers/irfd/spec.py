@@ -17,8 +17,8 @@ SPEC = PaperSpec(
         Model(
             "irfd",
             "identity / emotion / pose encoders + generator on IRFD's image set (builds "
-            "data/irfd-set when absent); shipped: --encoders-only warm-up (33 min), then "
-            "--split-encoders --swap-weight 0 --init-from it (600 steps, 40–73 min)",
+            "data/irfd-set when absent); shipped: four stages (--encoders-only, "
+            "--split-encoders, --pose-labels, --generator-only; docs/IRFD.md, 2.6–3.1 h)",
             cli.train_command,
             cli.add_options,
         ),

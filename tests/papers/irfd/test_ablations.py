@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
 import pytest
 
 from studio.errors import StudioError
@@ -15,19 +14,6 @@ from studio.papers.irfd import bench, cli
 from studio.papers.irfd.losses import TERMS, LossOptions
 from studio.papers.irfd.train import IrfdOptions, train_irfd
 from tests.papers.irfd.test_split_encoders import TINY
-
-
-@pytest.fixture(scope="module")
-def data():
-    rng = np.random.default_rng(1)
-    n = 24
-    out = {
-        "images": rng.integers(0, 255, (n, 128, 128, 3), dtype=np.uint8),
-        "identity": np.repeat(np.arange(6), 4),
-        "emotion": rng.integers(0, 8, n),
-    }
-    out["held_out"] = out["identity"] >= 5
-    return out
 
 
 def test_an_unknown_term_is_refused():
