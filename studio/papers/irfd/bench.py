@@ -431,8 +431,9 @@ def run(quick: bool = False, corpus: Path | None = None) -> dict:
 # The paper's Table 3 at one short budget: each of its five losses left out, and Eq. 1 as
 # printed, each run continuing the shipped model with the paper's recipe (every term weight 1,
 # the encoders learning from the fakes) for the same steps as the full recipe's run `full`.
-# From scratch the paper's recipe learned no emotion in 52 CPU-minutes (docs/IRFD.md), so a
-# from-scratch table on this budget would compare untrained models.
+# From scratch, the paper's weights kept G_d at the mean image and the nearest recipe that
+# trained learned no emotion in 52 CPU-minutes (docs/IRFD.md, "Training"): a from-scratch table
+# on this budget would compare untrained models.
 ABLATIONS = Path("runs/irfd-ablations")
 ABLATION_VARIANTS = (
     ("full", "full recipe", ""),
