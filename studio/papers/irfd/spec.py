@@ -80,6 +80,22 @@ SPEC = PaperSpec(
                 ("this studio: ground truth", "ground_truth_"),
             ),
         ),
+        Suite(
+            "speak-ablations",
+            speak_bench.run_ablations,
+            "the paper's Table 4 on the SPEAK clips: the shipped talker beside runs without "
+            "IRFD's sources, without each loss, and with JEAN's audio encoder",
+            (),
+            ("SPEAK / IRFD",),
+            (
+                ("SSIM", "ssim"),
+                ("PSNR", "psnr"),
+                ("F-LMD", "f_lmd"),
+                ("M-LMD", "m_lmd"),
+                ("Sync", "lse_c"),
+            ),  # fmt: skip
+            speak_bench.ABLATION_ROWS,
+        ),
     ),
     tabs=("code_swap",),
 )

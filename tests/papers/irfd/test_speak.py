@@ -224,3 +224,93 @@ def test_the_bench_scores_the_truth_as_perfect_and_a_drawn_clip_below_it(shipped
     assert np.isfinite(drawn["psnr"]) and drawn["psnr"] < 40 and drawn["ssim"] < 1
     speed = bench.speed(model, clip, repeats=1)
     assert speed["talker_fps"] > 0 and speed["speed_frames"] == len(clip)
+
+
+# ------------------------------------------------------------ Table 4's variants of the talker
+def test_without_irfd_the_talker_sees_only_the_identity_frame(shipped, tiny_set, tmp_path):
+    from studio.papers.irfd.codes import load_irfd
+    from studio.papers.irfd.speak.drive import drive, load_speak_run
+    from studio.papers.irfd.speak.model import SpeakConfig
+
+    irfd = load_irfd(str(shipped[0]))
+    clip = load_clipset(tiny_set, held_out=True)[0]
+    codes = clip_codes(irfd, clip, "identity_frame")
+    first = encode(irfd, clip.frames[:1])
+    assert codes.emotion.shape == (len(clip), SMALL.emotion_dim)
+    assert np.allclose(codes.emotion, first.emotion[0], atol=1e-5)
+    assert np.allclose(codes.pose, first.pose[0], atol=1e-5)
+    run = tmp_path / "no-irfd"
+    train_speak(irfd, SyncExpert(), load_clipset(tiny_set, held_out=False),
+                SpeakOptions(steps=2, windows=2), run,
+                config=SpeakConfig(reference="identity_frame"))  # fmt: skip
+    without = load_speak_run(run, irfd)
+    assert without.talker.config.reference == "identity_frame"
+    other = clip.frames[::-1].copy()  # another pose and emotion source of the same length
+    a = drive(without, clip.frames[0], clip.audio, clip.frames)
+    assert np.array_equal(a, drive(without, clip.frames[0], clip.audio, other))
+    # SPEAK proper follows its sources
+    speak = load_speak_run(shipped[1], irfd)
+    assert not np.array_equal(drive(speak, clip.frames[0], clip.audio, clip.frames),
+                              drive(speak, clip.frames[0], clip.audio, other))  # fmt: skip
+
+
+def test_the_jean_audio_encoder_starts_from_jean_with_its_conv_stack_frozen(tiny_set, tmp_path):
+    from studio.papers.irfd.speak.drive import load_speak_run
+    from studio.papers.irfd.speak.model import SpeakConfig
+    from studio.papers.jean.model import Jean
+
+    torch.manual_seed(0)
+    jean = Jean()
+    irfd = Irfd(SMALL)
+    model = train_speak(irfd, SyncExpert(), load_clipset(tiny_set, held_out=False),
+                        SpeakOptions(steps=2, windows=2), tmp_path / "run",
+                        config=SpeakConfig(audio_encoder="jean"), jean=jean)  # fmt: skip
+    ours, theirs = model.talker.audio.state_dict(), jean.audio.state_dict()
+    assert ours.keys() == theirs.keys()
+    for key in ours:  # the normalisation and the conv stack are JEAN's; the head was tuned
+        same = torch.equal(ours[key], theirs[key])
+        assert same == (not key.startswith("fc.")), key
+    reloaded = load_speak_run(tmp_path / "run", irfd)
+    assert reloaded.talker.config.audio_encoder == "jean"
+    mel = torch.randn(3, 16, 80)
+    assert torch.allclose(reloaded.talker.audio(mel), model.talker.audio.eval()(mel), atol=1e-5)
+
+
+def test_the_variants_flags_rebuild_their_config_and_name_their_deviation():
+    import argparse
+
+    from studio.papers.irfd.speak import cli
+    from studio.papers.irfd.speak.card import deviations
+
+    parser = argparse.ArgumentParser()
+    cli.add_options(parser)
+    plain = cli.config_from(parser.parse_args([]))
+    assert cli.config_flags(plain.to_dict()) == []
+    argv = ["--no-irfd", "--audio-encoder", "jean"]
+    config = cli.config_from(parser.parse_args(argv)).to_dict()
+    assert cli.config_flags(config) == argv
+    assert cli.config_from(parser.parse_args(cli.config_flags(config))).to_dict() == config
+    assert len(deviations(config)) == len(deviations(plain.to_dict())) + 1
+    assert "JEAN" in deviations(config)[0]["what"] and "w/o IRFD" in deviations(config)[-1]["what"]
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--audio-encoder", "wav2vec"])
+
+
+def test_the_ablation_suite_scores_each_talker_on_the_same_clips(shipped, tiny_set, monkeypatch,
+                                                                 tmp_path):  # fmt: skip
+    from studio.errors import StudioError
+    from studio.papers.irfd.speak import bench
+    from studio.papers.irfd.speak.drive import load_speak
+
+    model = load_speak(str(shipped[0]))
+    clips = load_clipset(tiny_set, held_out=True)[:1]
+    m = bench.ablation_scores({"full": model, "same": model}, clips, SyncExpert().eval())
+    assert m["held_out_clips"] == 1
+    for key in ("psnr", "ssim", "m_lmd", "f_lmd", "lse_c", "lse_c_ratio"):
+        assert m[f"ablation.full.{key}"] == pytest.approx(m[f"ablation.same.{key}"], nan_ok=True)
+    assert m["ablation.full.psnr"] < 40
+    monkeypatch.setattr(bench, "ABLATIONS", tmp_path / "none")
+    monkeypatch.setattr(bench, "load_speak", lambda: model)
+    monkeypatch.setattr(bench, "load_irfd", lambda: model.irfd)
+    with pytest.raises(StudioError, match="--no-irfd"):
+        bench.run_ablations()

@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from studio.errors import StudioError
 from studio.eval.images import psnr_batch, ssim_batch
 from studio.eval.landmarks import f_lmd, m_lmd
 from studio.evaluators.sync_expert.model import load as load_sync
 from studio.evaluators.sync_expert.model import lse
 from studio.face.crop import mouth_crop
+from studio.face.records import FaceTrack
 from studio.face.tracker import track_frames
 from studio.nn.spec import Bar
 from studio.papers.irfd.codes import encode, load_irfd
@@ -98,6 +101,30 @@ def speed(model: SpeakModel, clip: Clip, repeats: int = 3) -> dict[str, float]:
     }
 
 
+@dataclass
+class Truth:
+    """What every generated version of one held-out clip is scored against."""
+
+    clip: Clip
+    track: FaceTrack
+    lse_c: float
+    lse_d: float
+
+
+def truths(clips: list[Clip], sync) -> list[Truth]:
+    out = []
+    for clip in clips:
+        mouths = np.stack([mouth_crop(f, lm) for f, lm in zip(clip.frames, clip.landmarks,
+                                                               strict=True)])  # fmt: skip
+        s = lse(mouths, clip.audio, sync)
+        out.append(Truth(clip, track_frames(list(_upscale(clip.frames)), 25.0), s.lse_c, s.lse_d))
+    return out
+
+
+def _means(rows: list[dict], prefix: str = "") -> dict[str, float]:
+    return {f"{prefix}{k}": float(np.nanmean([r[k] for r in rows])) for k in rows[0]}
+
+
 def run(quick: bool = False) -> dict:
     clipset = Path(os.environ.get("SPEAK_CLIPS", DEFAULT_SET))
     run_dir = os.environ.get("SPEAK_RUN")
@@ -105,20 +132,65 @@ def run(quick: bool = False) -> dict:
     clips = load_clipset(clipset, held_out=True)[: 4 if quick else None]
     sync = load_sync()
     per_row: dict[str, list[dict]] = {}
-    for clip in clips:
-        truth_track = track_frames(list(_upscale(clip.frames)), 25.0)
-        mouths = np.stack([mouth_crop(f, lm) for f, lm in zip(clip.frames, clip.landmarks,
-                                                               strict=True)])  # fmt: skip
-        truth = lse(mouths, clip.audio, sync)
-        per_row.setdefault("ground_truth", []).append({"lse_c": truth.lse_c, "lse_d": truth.lse_d})
-        for name, frames in _rows(model, clip).items():
-            per_row.setdefault(name, []).append(score(frames, clip, truth_track, sync))
+    truth_rows = truths(clips, sync)
+    for truth in truth_rows:
+        for name, frames in _rows(model, truth.clip).items():
+            per_row.setdefault(name, []).append(score(frames, truth.clip, truth.track, sync))
     metrics: dict = {"held_out_clips": len(clips), "held_out_frames": sum(map(len, clips))}
+    metrics.update(_means([{"lse_c": t.lse_c, "lse_d": t.lse_d} for t in truth_rows],
+                          "ground_truth_"))  # fmt: skip
     for name, rows in per_row.items():
-        for key in rows[0]:
-            metrics[f"{name}_{key}" if name != "speak" else key] = float(
-                np.nanmean([r[key] for r in rows])
-            )
+        metrics.update(_means(rows, "" if name == "speak" else f"{name}_"))
     metrics["lse_c_ratio"] = metrics["lse_c"] / metrics["ground_truth_lse_c"]
     metrics.update(speed(model, clips[0]))
     return metrics
+
+
+# ------------------------------------------------------------- Table 4: SPEAK's ablations
+ABLATIONS = Path("runs/speak-ablations")
+ABLATION_VARIANTS = (
+    ("no_irfd", "w/o IRFD (identity frame's codes only)", "--no-irfd"),
+    ("no_gan", "w/o L_GAN", "--no-gan"),
+    ("no_perceptual", "w/o L_perc", "--no-perceptual"),
+    ("no_sync", "w/o L_sync", "--no-sync"),
+    ("jean_audio", "JEAN's audio encoder", "--audio-encoder jean"),
+)
+ABLATION_COMMAND = (
+    "python -m studio.train speak --steps 600 --lr 0.0001 --no-ship "
+    "--out runs/speak-ablations/NAME FLAGS (NAME, FLAGS: "
+    + "; ".join(f"{n}, {f}" for n, _, f in ABLATION_VARIANTS)
+    + ")"
+)
+ABLATION_ROWS = (("this studio: SPEAK as shipped", "ablation.full."),) + tuple(
+    (f"this studio: {label}", f"ablation.{name}.") for name, label, _ in ABLATION_VARIANTS
+)
+
+
+def ablation_scores(models: dict[str, SpeakModel], clips: list[Clip], sync) -> dict:
+    """Each talker's self-driven scores on `clips` (as `ablation.<name>.<metric>`, with its
+    LSE-C over the truth's)."""
+    truth_rows = truths(clips, sync)
+    truth_lse_c = float(np.nanmean([t.lse_c for t in truth_rows]))
+    out: dict = {"held_out_clips": len(clips), "ground_truth_lse_c": truth_lse_c}
+    for name, model in models.items():
+        rows = [score(drive(model, t.clip.frames[0], t.clip.audio, t.clip.frames), t.clip,
+                      t.track, sync) for t in truth_rows]  # fmt: skip
+        means = _means(rows, f"ablation.{name}.")
+        means[f"ablation.{name}.lse_c_ratio"] = means[f"ablation.{name}.lse_c"] / truth_lse_c
+        out.update(means)
+    return out
+
+
+def run_ablations(quick: bool = False) -> dict:
+    """`python -m studio.bench speak-ablations`: the shipped SPEAK and every run in
+    runs/speak-ablations/ (made by `ABLATION_COMMAND`), on the same held-out clips."""
+    irfd = load_irfd()
+    models = {"full": load_speak()}
+    for name, _, _ in ABLATION_VARIANTS:
+        if (ABLATIONS / name / "speak_config.json").exists():
+            models[name] = load_speak_run(ABLATIONS / name, irfd)
+    if len(models) == 1:
+        raise StudioError(f"No ablation runs in {ABLATIONS}: " + ABLATION_COMMAND)
+    clipset = Path(os.environ.get("SPEAK_CLIPS", DEFAULT_SET))
+    clips = load_clipset(clipset, held_out=True)[: 4 if quick else None]
+    return ablation_scores(models, clips, load_sync())

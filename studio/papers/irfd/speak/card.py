@@ -41,3 +41,27 @@ DEVIATIONS = [
         "why": "no real data offline; the people are those IRFD learned, so its codes apply",
     },
 ]
+
+
+JEAN_AUDIO = {
+    "what": "audio encoder: the shipped JEAN audio encoder (log-mel conv stack + head, "
+    "pretrained on SynthTalk to match lip codes), its conv stack frozen and its head fine-tuned",
+    "why": "the issue asks to measure both audio encoders; a pretrained encoder, frozen at "
+    "its front as FaceFormer keeps wav2vec 2.0's feature extractor, is the nearer stand-in",
+}
+IDENTITY_FRAME_ONLY = {
+    "what": "w/o IRFD (Table 4's ablation): the editing module and G_g get the identity "
+    "frame's emotion and pose codes for every frame, never a pose or emotion source",
+    "why": "the paper does not say what replaces IRFD; a talker that sees one image code it "
+    "cannot split keeps G_g's start and training budget, so only the disentangled sources differ",
+}
+
+
+def deviations(config: dict) -> list[dict]:
+    """DEVIATIONS as they apply to a run's SpeakConfig."""
+    out = list(DEVIATIONS)
+    if config.get("audio_encoder", "logmel") == "jean":
+        out[0] = JEAN_AUDIO
+    if config.get("reference", "sources") == "identity_frame":
+        out.append(IDENTITY_FRAME_ONLY)
+    return out

@@ -4,6 +4,8 @@ checkpoints/speak.* (the talker, float16) with its model card.
 python -m studio.irfd make-clips --out data/speak-clips      # 320 talking clips (≈ 7 min)
 python -m studio.train speak --steps 600 --out runs/speak     # needs checkpoints/irfd
 python -m studio.train speak --no-sync --out runs/speak-no-sync --no-ship   # Table 4's rows
+python -m studio.train speak --no-irfd --out runs/speak-ablations/no_irfd --no-ship
+python -m studio.train speak --audio-encoder jean --out runs/speak-ablations/jean_audio --no-ship
 """
 
 from __future__ import annotations
@@ -24,11 +26,11 @@ from studio.nn.loop import read_log
 from studio.papers.irfd.card import PAPER
 from studio.papers.irfd.codes import encoder_fingerprint, load_irfd
 from studio.papers.irfd.model import NAME as IRFD_NAME
-from studio.papers.irfd.speak.card import DEVIATIONS
+from studio.papers.irfd.speak.card import deviations
 from studio.papers.irfd.speak.clipset import MANIFEST, PRESETS, build_clipset, load_clipset
 from studio.papers.irfd.speak.drive import load_speak_run
 from studio.papers.irfd.speak.losses import LossWeights
-from studio.papers.irfd.speak.model import NAME
+from studio.papers.irfd.speak.model import AUDIO_ENCODERS, NAME, SpeakConfig
 from studio.papers.irfd.speak.train import SpeakOptions, train_speak
 from studio.provenance import commit
 
@@ -41,6 +43,33 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--clips", default=DEFAULT_CLIPS, help="the clip set (built when absent)")
     for term in TERMS:
         group.add_argument(f"--no-{term}", action="store_true", help=f"ablation: without L_{term}")
+    group.add_argument(
+        "--no-irfd", action="store_true",
+        help="Table 4's w/o IRFD: the talker sees only the identity frame's codes, never a "
+        "pose or emotion source (IRFD's split of them is unused)",
+    )  # fmt: skip
+    group.add_argument(
+        "--audio-encoder", choices=AUDIO_ENCODERS, default="logmel",
+        help="logmel: a conv trained with the talker; jean: the shipped JEAN audio encoder, "
+        "conv frozen, head fine-tuned",
+    )  # fmt: skip
+
+
+def config_from(args) -> SpeakConfig:
+    return SpeakConfig(
+        audio_encoder=getattr(args, "audio_encoder", "logmel"),
+        reference="identity_frame" if getattr(args, "no_irfd", False) else "sources",
+    )
+
+
+def config_flags(config: dict) -> list[str]:
+    """The command-line flags that rebuild a saved SpeakConfig's variant."""
+    flags = []
+    if config.get("reference", "sources") == "identity_frame":
+        flags.append("--no-irfd")
+    if config.get("audio_encoder", "logmel") != "logmel":
+        flags += ["--audio-encoder", config["audio_encoder"]]
+    return flags
 
 
 def options_from(args) -> SpeakOptions:
@@ -63,7 +92,8 @@ def train_command(args, argv: list[str]) -> dict:
     out = args.out or "runs/speak"
     train_speak(
         irfd, load_sync(), load_clipset(folder, held_out=False), options_from(args), out,
-        resume=args.resume, validation=load_clipset(folder, held_out=True)[:4],
+        config=config_from(args), resume=args.resume,
+        validation=load_clipset(folder, held_out=True)[:4],
     )  # fmt: skip
     if args.no_ship:
         return {"run": out}
@@ -84,11 +114,12 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
     options = json.loads((run / "speak_options.json").read_text())
     log = read_log(run / "log.jsonl")
     skipped = [f"--no-{t}" for t in TERMS if options["weights"][t] == 0]
+    config = json.loads((run / "speak_config.json").read_text())
     card = {
         "name": NAME,
         "paper": PAPER.replace("IRFD", "stage 2"),
         "version": 1,
-        "config": json.loads((run / "speak_config.json").read_text()),
+        "config": config,
         "irfd_config": model.irfd.config.to_dict(),
         "irfd_sha256": sha256_file(irfd_file),
         "irfd_encoders_sha256": encoder_fingerprint(load_file(str(irfd_file))),
@@ -109,6 +140,7 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
                     "--lr",
                     str(options["lr"]),
                     *skipped,
+                    *config_flags(config),
                 ]
             ),  # fmt: skip
             "steps": log[-1]["step"] if log else 0,
@@ -122,6 +154,6 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
             "command": command,
         },
         "metrics": metrics,
-        "deviations": DEVIATIONS,
+        "deviations": deviations(config),
     }
     return save_checkpoint(NAME, state, card, checkpoints)

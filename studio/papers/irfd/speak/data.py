@@ -64,8 +64,22 @@ def driving_codes(
     )
 
 
-def clip_codes(irfd: Irfd, clip: Clip) -> ClipCodes:
-    identity, emotion, pose = driving_codes(irfd, clip.frames[0], clip.frames)
+def identity_frame_codes(
+    irfd: Irfd, identity_frame: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`driving_codes` when the identity frame is the only source (reference "identity_frame",
+    Table 4's w/o IRFD): its emotion and pose codes held for all `n` frames."""
+    identity, emotion, pose = driving_codes(irfd, identity_frame, identity_frame[None])
+    return identity, np.repeat(emotion, n, 0), np.repeat(pose, n, 0)
+
+
+def clip_codes(irfd: Irfd, clip: Clip, reference: str = "sources") -> ClipCodes:
+    """A clip's codes, self-driven: its own frames are the pose and emotion sources — or, with
+    reference "identity_frame", its first frame is the only one the talker sees."""
+    if reference == "identity_frame":
+        identity, emotion, pose = identity_frame_codes(irfd, clip.frames[0], len(clip))
+    else:
+        identity, emotion, pose = driving_codes(irfd, clip.frames[0], clip.frames)
     mel, sync_mel = audio_windows(clip.audio, len(clip))
     return ClipCodes(identity, emotion, pose, mel, sync_mel)
 

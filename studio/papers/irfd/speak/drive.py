@@ -25,7 +25,7 @@ from studio.nn.checkpoints import _dir, load_checkpoint, sha256_file
 from studio.papers.irfd.codes import config_from_dict, encoder_fingerprint, load_irfd, to_uint8
 from studio.papers.irfd.model import NAME as IRFD_NAME
 from studio.papers.irfd.model import Irfd
-from studio.papers.irfd.speak.data import audio_windows, driving_codes
+from studio.papers.irfd.speak.data import audio_windows, driving_codes, identity_frame_codes
 from studio.papers.irfd.speak.model import NAME, SpeakConfig, Talker
 from studio.speech import SAMPLE_RATE, n_video_frames_for
 
@@ -103,9 +103,12 @@ def drive(
         if x.ndim != 4 or x.shape[1:] != (size, size, 3):
             raise StudioError(f"SPEAK's {what} must be {size}² RGB crops, got {x.shape[1:]}")
     n = n_video_frames_for(len(audio) / SAMPLE_RATE)
-    poses = fit_length(pose_frames, n)
-    emotions = None if emotion_frames is None else fit_length(emotion_frames, n)
-    identity, emotion, pose = driving_codes(model.irfd, identity_frame, poses, emotions)
+    if model.talker.config.reference == "identity_frame":  # Table 4's w/o IRFD: sources unused
+        identity, emotion, pose = identity_frame_codes(model.irfd, identity_frame, n)
+    else:
+        poses = fit_length(pose_frames, n)
+        emotions = None if emotion_frames is None else fit_length(emotion_frames, n)
+        identity, emotion, pose = driving_codes(model.irfd, identity_frame, poses, emotions)
     mel, _ = audio_windows(audio, n)
     return generate(model.talker, identity, emotion, pose, mel, done)
 

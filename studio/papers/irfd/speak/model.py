@@ -2,7 +2,10 @@
 and the conditional multi-scale discriminator. IRFD's encoders (stage 1) stay frozen.
 
 - Audio encoder: a temporal conv over each frame's log-mel window (16 × 80) → 128-D, standing
-  in for wav2vec 2.0 (pretrained speech models cannot be downloaded here).
+  in for wav2vec 2.0 (pretrained speech models cannot be downloaded here) — or JEAN's audio
+  encoder (`audio_encoder="jean"`), pretrained on SynthTalk to match lip codes, its conv
+  stack frozen and its head fine-tuned as FaceFormer treats wav2vec 2.0 (the issue asks to
+  measure both).
 - Editing module: fully connected blocks on the audio feature; after each one, noise and AdaIN
   with scale and bias from the reference frame's facial codes (emotion + pose), as the paper
   builds it. Its output edits the emotion code: f'_S = f_E + Δ(f_a, f_E, f_P), because "the
@@ -25,9 +28,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from studio.papers.irfd.model import Generator, Irfd, IrfdConfig
+from studio.papers.jean.model import AudioEncoder as JeanAudioEncoder
+from studio.papers.jean.model import Jean, JeanConfig
 from studio.speech.features import N_MELS, WINDOW_FRAMES
 
 NAME = "speak"
+AUDIO_ENCODERS = ("logmel", "jean")
+# where the editing module's emotion + pose codes come from: the pose and emotion sources
+# (SPEAK), or the identity frame alone — Table 4's "w/o IRFD", read as a talker whose one
+# image code cannot be split into identity, pose and emotion sources
+REFERENCES = ("sources", "identity_frame")
 
 
 @dataclass
@@ -38,6 +48,19 @@ class SpeakConfig:
     noise: float = 0.05  # std of the noise added in each editing block while training
     disc_widths: tuple[int, ...] = (32, 64, 128, 128)
     disc_scales: int = 2
+    audio_encoder: str = "logmel"  # one of AUDIO_ENCODERS
+    reference: str = "sources"  # one of REFERENCES
+
+    def __post_init__(self) -> None:
+        if self.audio_encoder not in AUDIO_ENCODERS:
+            raise ValueError(f"audio_encoder must be one of {AUDIO_ENCODERS}")
+        if self.reference not in REFERENCES:
+            raise ValueError(f"reference must be one of {REFERENCES}")
+
+    @property
+    def audio_width(self) -> int:
+        """The width of the audio feature the editing module reads."""
+        return JeanConfig().code if self.audio_encoder == "jean" else self.audio_dim
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,7 +105,7 @@ class EditingModule(nn.Module):
         super().__init__()
         w = config.edit_width
         self.noise = config.noise
-        self.inp = nn.Linear(config.audio_dim, w)
+        self.inp = nn.Linear(config.audio_width, w)
         self.blocks = nn.ModuleList(nn.Linear(w, w) for _ in range(config.edit_blocks))
         self.adain = nn.ModuleList(
             AdaIN(w, emotion_dim + pose_dim) for _ in range(config.edit_blocks)
@@ -141,7 +164,11 @@ class Talker(nn.Module):
 
     def __init__(self, irfd_config: IrfdConfig, config: SpeakConfig):
         super().__init__()
-        self.audio = AudioEncoder(config.audio_dim)
+        self.config = config
+        if config.audio_encoder == "jean":
+            self.audio: nn.Module = JeanAudioEncoder(JeanConfig())
+        else:
+            self.audio = AudioEncoder(config.audio_dim)
         self.editing = EditingModule(config, irfd_config.emotion_dim, irfd_config.pose_dim)
         self.generator = Generator(irfd_config)
 
@@ -165,3 +192,13 @@ class Speak(nn.Module):
     def start_from(self, irfd: Irfd) -> None:
         """G_g ← G_d (see the module docstring)."""
         self.talker.generator.load_state_dict(irfd.generator.state_dict())
+
+    def start_audio_from(self, jean: Jean) -> None:
+        """The JEAN audio encoder's weights; its normalisation and conv stack stay frozen (the
+        part FaceFormer freezes in wav2vec 2.0), its head is fine-tuned with the talker."""
+        audio = self.talker.audio
+        if not isinstance(audio, JeanAudioEncoder):
+            raise ValueError("start_audio_from needs audio_encoder='jean'")
+        audio.load_state_dict(jean.audio.state_dict())
+        audio.norm.requires_grad_(False)
+        audio.conv.requires_grad_(False)

@@ -19,6 +19,8 @@ from studio.papers.irfd.speak.clipset import Clip
 from studio.papers.irfd.speak.data import ClipCodes, batches, clip_codes
 from studio.papers.irfd.speak.losses import Judges, LossWeights, d_loss, g_loss, generate
 from studio.papers.irfd.speak.model import Speak, SpeakConfig
+from studio.papers.jean.model import Jean
+from studio.papers.jean.model import load as load_jean
 
 
 @dataclass
@@ -71,16 +73,23 @@ def train_speak(
     resume: bool = False,
     progress: Callable | None = None,
     validation: list[Clip] | None = None,
+    jean: Jean | None = None,
 ) -> Speak:
-    """Train on `clips` (training people); `validation` clips are scored as it trains."""
+    """Train on `clips` (training people); `validation` clips are scored as it trains. With
+    the JEAN audio encoder, its weights come from `jean` (the shipped JEAN when None)."""
     torch.manual_seed(options.seed)
     freeze(irfd, sync)
     model = Speak(irfd.config, config)
     model.start_from(irfd)
-    codes = [clip_codes(irfd, c) for c in clips]  # on the CPU, once
+    if model.config.audio_encoder == "jean":
+        model.start_audio_from(jean or load_jean())
+    reference = model.config.reference
+    codes = [clip_codes(irfd, c, reference) for c in clips]  # on the CPU, once
     validate = None
     if validation:
-        validate = held_out_validation(validation, [clip_codes(irfd, c) for c in validation])
+        validate = held_out_validation(
+            validation, [clip_codes(irfd, c, reference) for c in validation]
+        )
     device = resolve_device("auto")  # the loop's choice: the judges go where the model goes
     judges = Judges(irfd.to(device), sync.to(device))
     out_dir = Path(out_dir)
