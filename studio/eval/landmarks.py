@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from studio.errors import StudioError
-from studio.face.mesh import INNER_LIP_LOOP, LEFT_EYE_LOOP, OUTER_LIP_LOOP, RIGHT_EYE_LOOP
+from studio.face.mesh import (
+    INNER_LIP_LOOP,
+    LEFT_EYE_LOOP,
+    LOWER_INNER_LIP,
+    OUTER_LIP_LOOP,
+    RIGHT_EYE_LOOP,
+    UPPER_INNER_LIP,
+)
 from studio.face.records import BLENDSHAPE_NAMES, FaceTrack
 
 MOUTH_POINTS: tuple[int, ...] = tuple(sorted(set(INNER_LIP_LOOP) | set(OUTER_LIP_LOOP)))
@@ -153,6 +160,27 @@ def m_lmd(
     """Mouth landmark distance: `landmark_distance` over the inner + outer lip loops (40
     points). Lower is better; cm with the default canonical normalisation."""
     return landmark_distance(pred, gt, MOUTH_POINTS, normalise, found_pred, found_gt)
+
+
+def mouth_opening(points: np.ndarray) -> np.ndarray:
+    """(T,) gap between the inner lips' middle points over the inter-ocular distance."""
+    gap = np.linalg.norm(points[:, UPPER_INNER_LIP, :2] - points[:, LOWER_INNER_LIP, :2], axis=-1)
+    return gap / interocular_distance(points)
+
+
+def mouth_opening_r(
+    pred: np.ndarray, gt: np.ndarray, found_pred: np.ndarray, found_gt: np.ndarray
+) -> float:
+    """Pearson r over time between the generated and the true mouth opening (MediaPipe
+    landmarks, frames where both have a face): does the mouth open when the truth's does? A
+    judge no generator here trains against; NaN when fewer than 3 frames or either is constant."""
+    use = np.asarray(found_pred, bool) & np.asarray(found_gt, bool)
+    if use.sum() < 3:
+        return float("nan")
+    a, b = mouth_opening(pred[use]), mouth_opening(gt[use])
+    if a.std() < 1e-9 or b.std() < 1e-9:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
 
 
 def f_lmd(

@@ -133,3 +133,30 @@ def test_pose_error_per_angle_and_wraparound() -> None:
 def test_length_mismatch_is_an_error(face: np.ndarray) -> None:
     with pytest.raises(StudioError):
         m_lmd(face[:3], face)
+
+
+def test_mouth_opening_r_follows_the_mouth_and_ignores_scale():
+    from studio.eval.landmarks import mouth_opening, mouth_opening_r
+    from studio.face.mesh import LEFT_EYE_LOOP, LOWER_INNER_LIP, RIGHT_EYE_LOOP
+
+    rng = np.random.default_rng(0)
+    t = 40
+    points = np.zeros((t, 478, 3))
+    points[:, list(LEFT_EYE_LOOP), 0] = -1.0
+    points[:, list(RIGHT_EYE_LOOP), 0] = 1.0  # inter-ocular distance 2
+    opening = np.abs(np.sin(np.arange(t) / 3.0))
+    points[:, LOWER_INNER_LIP, 1] = opening
+    found = np.ones(t, bool)
+    assert np.allclose(mouth_opening(points), opening / 2)
+    bigger = points * 3.0  # the same face drawn larger: the same opening
+    assert mouth_opening_r(bigger, points, found, found) == pytest.approx(1.0)
+    shut_when_open = points.copy()
+    shut_when_open[:, LOWER_INNER_LIP, 1] = opening.max() - opening
+    assert mouth_opening_r(shut_when_open, points, found, found) == pytest.approx(-1.0)
+    noise = points.copy()
+    noise[:, LOWER_INNER_LIP, 1] = rng.random(t)
+    assert abs(mouth_opening_r(noise, points, found, found)) < 0.5
+    still = points.copy()
+    still[:, LOWER_INNER_LIP, 1] = 0.3
+    assert np.isnan(mouth_opening_r(still, points, found, found))  # a mouth that never moves
+    assert np.isnan(mouth_opening_r(points, points, np.zeros(t, bool), found))

@@ -83,8 +83,8 @@ SPEC = PaperSpec(
         Suite(
             "speak-ablations",
             speak_bench.run_ablations,
-            "the paper's Table 4 on the SPEAK clips: the shipped talker beside runs without "
-            "IRFD's sources, without each loss, and with JEAN's audio encoder",
+            "the paper's Table 4 on the SPEAK clips: the shipped talker (JEAN's audio encoder) "
+            "beside runs with our log-mel one, and with it without IRFD's sources or each loss",
             (),
             ("SPEAK / IRFD",),
             (

@@ -218,6 +218,7 @@ def test_the_bench_scores_the_truth_as_perfect_and_a_drawn_clip_below_it(shipped
     perfect = bench.score(clip.frames, clip, truth, sync)
     assert perfect["ssim"] == pytest.approx(1.0) and perfect["psnr"] == np.inf
     assert perfect["m_lmd"] == 0 and perfect["f_lmd"] == 0 and perfect["face_found"] == 1
+    assert perfect["mouth_open_r"] == pytest.approx(1.0)
     rows = bench._rows(model, clip)
     assert set(rows) == {"speak", "gd_smoothed", "gd_own_codes"}
     drawn = bench.score(rows["speak"], clip, truth, sync)

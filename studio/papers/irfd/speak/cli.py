@@ -32,6 +32,7 @@ from studio.papers.irfd.speak.drive import load_speak_run
 from studio.papers.irfd.speak.losses import LossWeights
 from studio.papers.irfd.speak.model import AUDIO_ENCODERS, NAME, SpeakConfig
 from studio.papers.irfd.speak.train import SpeakOptions, train_speak
+from studio.papers.jean.model import NAME as JEAN_NAME
 from studio.provenance import commit
 
 DEFAULT_CLIPS = "data/speak-clips"
@@ -156,4 +157,8 @@ def ship(run: str | Path, clips: str | Path, metrics: dict, checkpoints=None,
         "metrics": metrics,
         "deviations": deviations(config),
     }
+    if config.get("audio_encoder") == "jean":  # the JEAN checkpoint its audio encoder began as
+        jean_file = _dir(checkpoints) / f"{JEAN_NAME}.safetensors"
+        card["audio_started_from"] = {"checkpoint": f"checkpoints/{JEAN_NAME}.safetensors",
+                                      "sha256": sha256_file(jean_file)}  # fmt: skip
     return save_checkpoint(NAME, state, card, checkpoints)
