@@ -2,10 +2,9 @@
 checkpoints/speak.* (the talker, float16) with its model card.
 
 python -m studio.irfd make-clips --out data/speak-clips      # 320 talking clips (≈ 7 min)
-python -m studio.train speak --audio-encoder jean --steps 600 --out runs/speak  # as shipped; needs irfd, jean
-python -m studio.train speak --no-sync --out runs/speak-no-sync --no-ship   # Table 4's rows
-python -m studio.train speak --no-irfd --out runs/speak-ablations/no_irfd --no-ship
-python -m studio.train speak --audio-encoder jean --out runs/speak-ablations/jean_audio --no-ship
+python -m studio.train speak --audio-encoder jean --steps 600 --out runs/speak   # as shipped
+python -m studio.train speak --no-sync --out runs/speak-ablations/no_sync --no-ship   # Table 4
+python -m studio.train speak --no-irfd --out runs/speak-ablations/no_irfd --no-ship   # Table 4
 """
 
 from __future__ import annotations
