@@ -23,16 +23,10 @@ import numpy as np
 
 from studio.evaluators.sync_expert.model import load as load_sync
 from studio.evaluators.sync_expert.model import lse
-from studio.face.crop import mouth_crop
 from studio.papers.irfd.codes import load_irfd
 from studio.papers.irfd.speak.bench import ABLATION_VARIANTS, ABLATIONS
 from studio.papers.irfd.speak.clipset import load_clipset
 from studio.papers.irfd.speak.drive import drive, load_speak, load_speak_run
-
-
-def mouths(frames: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
-    """Mouths cut at the true landmarks, as the speak bench cuts them."""
-    return np.stack([mouth_crop(f, lm) for f, lm in zip(frames, landmarks, strict=True)])
 
 
 def main() -> None:
@@ -56,9 +50,8 @@ def main() -> None:
         for name, model in talkers.items():
             videos[name] = drive(model, clip.frames[0], clip.audio, clip.frames)
         for name, frames in videos.items():
-            cut = mouths(frames, clip.landmarks)
             for judge, net in judges.items():
-                s = lse(cut, clip.audio, net)
+                s = lse(frames, clip.audio, net, landmarks=clip.landmarks)
                 scores.setdefault(name, {}).setdefault(f"{judge}_lse_c", []).append(s.lse_c)
     metrics = {
         f"{name}.{k}": float(np.mean(v)) for name, row in scores.items() for k, v in row.items()

@@ -28,7 +28,6 @@ from studio.eval.images import psnr_batch, ssim_batch
 from studio.eval.landmarks import f_lmd, m_lmd, mouth_opening_r
 from studio.evaluators.sync_expert.model import load as load_sync
 from studio.evaluators.sync_expert.model import lse
-from studio.face.crop import mouth_crop
 from studio.face.records import FaceTrack
 from studio.face.tracker import track_frames
 from studio.nn.spec import Bar
@@ -54,11 +53,10 @@ def _upscale(frames: np.ndarray) -> np.ndarray:
 
 def score(frames: np.ndarray, clip: Clip, truth_track, sync) -> dict[str, float]:
     """Table 1's columns of one generated clip against its true frames."""
-    mouths = np.stack([mouth_crop(f, lm) for f, lm in zip(frames, clip.landmarks, strict=True)])
     track = track_frames(list(_upscale(frames)), 25.0)
     both_found = dict(found_pred=track.found, found_gt=truth_track.found)
     both = dict(both_found, normalise="interocular")
-    sync_score = lse(mouths, clip.audio, sync)
+    sync_score = lse(frames, clip.audio, sync, landmarks=clip.landmarks)  # the true mouth boxes
     return {
         "psnr": float(psnr_batch(frames, clip.frames).mean()),
         "ssim": float(ssim_batch(frames, clip.frames).mean()),
@@ -116,9 +114,7 @@ class Truth:
 def truths(clips: list[Clip], sync) -> list[Truth]:
     out = []
     for clip in clips:
-        mouths = np.stack([mouth_crop(f, lm) for f, lm in zip(clip.frames, clip.landmarks,
-                                                               strict=True)])  # fmt: skip
-        s = lse(mouths, clip.audio, sync)
+        s = lse(clip.frames, clip.audio, sync, landmarks=clip.landmarks)
         out.append(Truth(clip, track_frames(list(_upscale(clip.frames)), 25.0), s.lse_c, s.lse_d))
     return out
 
