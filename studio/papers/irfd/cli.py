@@ -278,13 +278,18 @@ def _training_record(run: Path, options: dict, command: str) -> dict:
 
 
 def _started_from(run: Path, source: Path) -> dict:
-    """The record of what a run started from: a run folder (its training record), or a shipped
-    checkpoint (its card's training record, which names what *it* started from, and sha256)."""
+    """The record of what a run started from: a shipped checkpoint (its card's training record,
+    which names what *it* started from, and sha256), or a run folder (its training record and,
+    the same way, what that run started from — so a chain of runs keeps its whole recipe)."""
     card = run / STARTED_FROM_CARD
     if card.exists():
         record = json.loads(card.read_text())
         return {"checkpoint": str(source), "sha256": record["sha256"], **record["training"]}
-    return _training_record(source, json.loads((source / "irfd_options.json").read_text()), "")
+    options = json.loads((source / "irfd_options.json").read_text())
+    record = _training_record(source, options, "")
+    if options.get("init_from"):
+        record["started_from"] = _started_from(source, Path(options["init_from"]))
+    return record
 
 
 def _earlier_options(training: dict) -> list[dict]:

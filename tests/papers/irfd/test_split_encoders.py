@@ -164,6 +164,28 @@ def test_a_run_can_start_from_the_shipped_checkpoint_and_its_card_says_so(data, 
         _init_from(model, shipped)
 
 
+def test_a_run_continuing_a_run_keeps_the_whole_chain_on_its_card(data, tmp_path):
+    """checkpoint → run → run → ship: the card names every stage down to the first checkpoint's
+    sha256, and keeps the deviations of stages it no longer repeats (the first's split encoders)."""
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0),
+               tmp_path / "first", TINY)  # fmt: skip
+    shipped = cli.ship(tmp_path / "first", tmp_path / "no-set", {}, tmp_path / "ckpt")
+    first_sha = json.loads(shipped.with_suffix(".json").read_text())["sha256"]
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, swap_weight=0.0, pose_labels=True,
+                                 init_from=str(shipped)),
+               tmp_path / "second", TINY)  # fmt: skip
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, swap_weight=0.0,
+                                 init_from=str(tmp_path / "second")),
+               tmp_path / "third")  # fmt: skip
+    card = json.loads(
+        cli.ship(tmp_path / "third", tmp_path / "no-set", {}, tmp_path / "ckpt3")
+        .with_suffix(".json").read_text()
+    )  # fmt: skip
+    second = card["training"]["started_from"]
+    assert second["options"]["pose_labels"] and second["started_from"]["sha256"] == first_sha
+    assert any(d["what"].startswith("split encoders") for d in card["deviations"])
+
+
 def test_weighted_mse_is_the_plain_mse_at_equal_weights_and_counts_weighted_pixels_more():
     drawn, target = torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 4, 4)
     target[:, :, 0, 0] = 1.0

@@ -1,0 +1,105 @@
+"""How far does more training take the shipped emotion encoder? (docs/IRFD.md, "Emotion: more
+steps for the shipped encoder".)
+
+Run from the repository root:
+`PYTHONPATH=. python docs/experiments/irfd_emotion_steps.py --steps 4000 --every 800`
+(≈ 0.4 s a step alone on 2 cores, plus ≈ 40 s a probe). It continues the shipped E_e and its
+classifier C_m on their own loss, the emotion cross-entropy (the shipped recipe's split encoders
+train E_e on nothing else), with every other network untouched: batches of 48 training images,
+Adam at `--lr` after a 100-step warm-up, seed 0. Every `--every` steps it scores the bench's
+own bar — `bench.emotion_probe`: a logistic probe on the emotion code, fitted on the bench's 200
+training people, read on the 100 held-out people at intensities 2–3 — so step 0 reproduces
+docs/benchmarks/irfd.json's `emotion_probe_accuracy_int23`. At every probe the whole model (the
+shipped one with this E_e and C_m) is saved as a run folder (`--out`), so `IRFD_RUN=<out> python
+-m studio.bench irfd` reads its codes (the probes, DCI, EERs; G_d was not trained for the new
+emotion code, so its rows are not this E_e's). Nothing is shipped: a new E_e changes the codes
+G_d, SPEAK and the t-SNE bank were trained on.
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+from studio.papers.irfd.bench import emotion_probe, split
+from studio.papers.irfd.codes import load_irfd, to_tensor
+from studio.papers.irfd.imageset import load_imageset
+
+SET = Path("data/irfd-set")
+BATCH, WARMUP = 48, 100
+
+
+def emotion_codes(encoder: torch.nn.Module, images: np.ndarray) -> np.ndarray:
+    encoder.eval()
+    with torch.no_grad():
+        codes = [encoder(to_tensor(images[i : i + 256])).numpy()
+                 for i in range(0, len(images), 256)]  # fmt: skip
+    encoder.train()
+    return np.concatenate(codes)
+
+
+def probe_score(encoder: torch.nn.Module, train: dict, held: dict) -> dict:
+    x_train = emotion_codes(encoder, train["images"])
+    x_held = emotion_codes(encoder, held["images"])
+    return emotion_probe(train, held, x_train, x_held)
+
+
+def save_run(model: torch.nn.Module, run: Path) -> None:
+    """A run folder `load_run` reads: the weights, then the configuration."""
+    run.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(run / "model.safetensors.tmp"))
+    (run / "model.safetensors.tmp").replace(run / "model.safetensors")
+    (run / "irfd_config.json").write_text(json.dumps(model.config.to_dict()))
+
+
+def main(steps: int, every: int, lr: float, out: Path, run: Path) -> None:
+    data = load_imageset(SET)
+    probe_train, held = split(data, quick=False)
+    train_rows = np.flatnonzero(~data["held_out"])
+    model = load_irfd()
+    encoder, head = model.emotion, model.classifier
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    opt = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=lr)
+    start, log = time.time(), []
+
+    def record(step: int, loss: float | None) -> None:
+        row = {"step": step, "seconds": round(time.time() - start), "train_ce": loss,
+               **probe_score(encoder, probe_train, held)}  # fmt: skip
+        log.append(row)
+        out.write_text(json.dumps(log, indent=1))
+        save_run(model, run)
+        print(json.dumps(row), flush=True)
+
+    record(0, None)
+    losses = []
+    encoder.train()
+    for step in range(1, steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, step / WARMUP)
+        rows = rng.choice(train_rows, BATCH)
+        logits = head(encoder(to_tensor(data["images"][rows])))
+        loss = F.cross_entropy(logits, torch.as_tensor(data["emotion"][rows]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        if step % every == 0 or step == steps:
+            record(step, round(float(np.mean(losses[-every:])), 4))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=4800)
+    parser.add_argument("--every", type=int, default=800)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--json", type=Path, default=Path("/tmp/irfd_emotion_steps.json"))
+    parser.add_argument("--out", type=Path, default=Path("runs/irfd-emotion-steps"))
+    args = parser.parse_args()
+    main(args.steps, args.every, args.lr, args.json, args.out)
