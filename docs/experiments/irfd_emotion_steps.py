@@ -3,17 +3,18 @@ steps for the shipped encoder".)
 
 Run from the repository root:
 `PYTHONPATH=. python docs/experiments/irfd_emotion_steps.py --steps 4000 --every 800`
-(≈ 0.4 s a step alone on 2 cores, plus ≈ 40 s a probe). It continues the shipped E_e and its
-classifier C_m on their own loss, the emotion cross-entropy (the shipped recipe's split encoders
-train E_e on nothing else), with every other network untouched: batches of 48 training images,
-Adam at `--lr` after a 100-step warm-up, seed 0. Every `--every` steps it scores the bench's
-own bar — `bench.emotion_probe`: a logistic probe on the emotion code, fitted on the bench's 200
-training people, read on the 100 held-out people at intensities 2–3 — so step 0 reproduces
-docs/benchmarks/irfd.json's `emotion_probe_accuracy_int23`. At every probe the whole model (the
-shipped one with this E_e and C_m) is saved as a run folder (`--out`), so `IRFD_RUN=<out> python
--m studio.bench irfd` reads its codes (the probes, DCI, EERs; G_d was not trained for the new
-emotion code, so its rows are not this E_e's). Nothing is shipped: a new E_e changes the codes
-G_d, SPEAK and the t-SNE bank were trained on.
+(≈ 0.4 s a step alone on 2 cores, plus ≈ 40 s a probe), then the same with `--score-codes`.
+It continues the shipped E_e and its classifier C_m on their own loss, the emotion
+cross-entropy (the shipped recipe's split encoders train E_e on nothing else), with every other
+network untouched: batches of 48 training images, Adam at `--lr` after a 100-step warm-up, seed
+0. Every `--every` steps it scores the bench's own bar — `bench.emotion_probe`: a logistic probe
+on the emotion code, fitted on the bench's 200 training people, read on the 100 held-out people
+at intensities 2–3 — so step 0 reproduces docs/benchmarks/irfd.json's
+`emotion_probe_accuracy_int23` — and saves the whole model (the shipped one with this E_e and
+C_m) as a run folder (`--out`). `--score-codes` reads that model's codes as the bench does: the
+probe matrix, the identity EERs and DCI / MIG / SAP (≈ 2 min; G_d was not trained for the new
+emotion code, so the bench's image rows would not be this E_e's). Nothing is shipped: a new E_e
+changes the codes G_d, SPEAK and the t-SNE bank were trained on.
 """
 
 import argparse
@@ -26,8 +27,14 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from studio.papers.irfd.bench import emotion_probe, split
-from studio.papers.irfd.codes import load_irfd, to_tensor
+from studio.papers.irfd.bench import (
+    disentanglement,
+    emotion_probe,
+    probes,
+    split,
+    verification_eers,
+)
+from studio.papers.irfd.codes import encode, load_irfd, load_run, to_tensor
 from studio.papers.irfd.imageset import load_imageset
 
 SET = Path("data/irfd-set")
@@ -94,6 +101,21 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path) -> None:
             record(step, round(float(np.mean(losses[-every:])), 4))
 
 
+def score_codes(run: Path, out: Path) -> None:
+    """The bench's code-only rows for the run's model, added to the log as its last entry."""
+    data = load_imageset(SET)
+    train, held = split(data, quick=False)
+    model = load_run(run)
+    c_train, c_held = encode(model, train["images"]), encode(model, held["images"])
+    m = {**probes(train, held, c_train, c_held), **verification_eers(held, c_held),
+         **disentanglement(held, c_held)}  # fmt: skip
+    m.pop("probe_table")
+    log = json.loads(out.read_text()) if out.exists() else []
+    log.append({"codes_of": str(run), **m})
+    out.write_text(json.dumps(log, indent=1))
+    print(json.dumps({k: v for k, v in m.items() if not isinstance(v, dict)}, indent=1))
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=4800)
@@ -101,5 +123,10 @@ if __name__ == "__main__":
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--json", type=Path, default=Path("/tmp/irfd_emotion_steps.json"))
     parser.add_argument("--out", type=Path, default=Path("runs/irfd-emotion-steps"))
+    parser.add_argument("--score-codes", action="store_true",
+                        help="score the codes of the model saved in --out, then stop")  # fmt: skip
     args = parser.parse_args()
-    main(args.steps, args.every, args.lr, args.json, args.out)
+    if args.score_codes:
+        score_codes(args.out, args.json)
+    else:
+        main(args.steps, args.every, args.lr, args.json, args.out)

@@ -14,5 +14,17 @@ def load_record(suite: str, folder: Path = RECORDS) -> dict | None:
     return json.loads(path.read_text()) if path.exists() else None
 
 
+RECORD_KEYS = frozenset({"command", "commit", "machine", "metrics", "seconds", "started"})
+
+
+def is_record(data: object) -> bool:
+    """A `python -m studio.bench --json` record (the folder also holds experiments' results,
+    written by docs/experiments/ scripts in their own shapes)."""
+    return isinstance(data, dict) and RECORD_KEYS <= data.keys()
+
+
 def available_suites(folder: Path = RECORDS) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.json")) if folder.exists() else []
+    """The records the Benchmarks tab can show: bench records only."""
+    if not folder.exists():
+        return []
+    return sorted(p.stem for p in folder.glob("*.json") if is_record(json.loads(p.read_text())))

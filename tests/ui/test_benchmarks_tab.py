@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import plotly.graph_objects as go
 
 
@@ -121,3 +123,17 @@ def test_a_bar_the_suite_could_not_measure_reads_not_measurable_not_a_verdict(mo
     assert rows["silhouette_emotion"].rstrip().endswith("| **no** |")
     fig = benchmarks_tab.bars_figure("jean")
     assert list(fig.data[0].y) == ["knn5_emotion"]
+
+
+def test_the_suite_list_leaves_out_experiment_results_in_other_shapes(tmp_path):
+    """docs/benchmarks/ also holds docs/experiments/ outputs (a list, or a dict with no
+    `metrics`): listed, the tab would fail on them."""
+    from studio.bench.records import available_suites
+    from studio.ui import benchmarks_tab
+
+    (tmp_path / "irfd.json").write_text(json.dumps(_record({"psnr": 20.0})))
+    (tmp_path / "steps.json").write_text(json.dumps([{"step": 0}]))
+    (tmp_path / "cross.json").write_text(json.dumps({"cross.lse_c": 0.3}))
+    assert available_suites(tmp_path) == ["irfd"]
+    for suite in available_suites():
+        assert benchmarks_tab.suite_markdown(suite).startswith(f"**{suite}**")
