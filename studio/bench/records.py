@@ -23,8 +23,15 @@ def is_record(data: object) -> bool:
     return isinstance(data, dict) and RECORD_KEYS <= data.keys()
 
 
+def _read(path: Path) -> object:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None  # a half-written or damaged file is not a record
+
+
 def available_suites(folder: Path = RECORDS) -> list[str]:
     """The records the Benchmarks tab can show: bench records only."""
     if not folder.exists():
         return []
-    return sorted(p.stem for p in folder.glob("*.json") if is_record(json.loads(p.read_text())))
+    return sorted(p.stem for p in folder.glob("*.json") if is_record(_read(p)))

@@ -127,13 +127,14 @@ def test_a_bar_the_suite_could_not_measure_reads_not_measurable_not_a_verdict(mo
 
 def test_the_suite_list_leaves_out_experiment_results_in_other_shapes(tmp_path):
     """docs/benchmarks/ also holds docs/experiments/ outputs (a list, or a dict with no
-    `metrics`): listed, the tab would fail on them."""
+    `metrics`), and a file may be damaged: listed, the tab would fail on them."""
     from studio.bench.records import available_suites
     from studio.ui import benchmarks_tab
 
     (tmp_path / "irfd.json").write_text(json.dumps(_record({"psnr": 20.0})))
     (tmp_path / "steps.json").write_text(json.dumps([{"step": 0}]))
     (tmp_path / "cross.json").write_text(json.dumps({"cross.lse_c": 0.3}))
+    (tmp_path / "cut.json").write_text('{"metrics": {')  # written half when a run was stopped
     assert available_suites(tmp_path) == ["irfd"]
     for suite in available_suites():
         assert benchmarks_tab.suite_markdown(suite).startswith(f"**{suite}**")
