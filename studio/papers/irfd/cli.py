@@ -174,6 +174,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="G_d alone learns, from self-reconstruction of real images; encoders frozen",
     )  # fmt: skip
     group.add_argument(
+        "--emotion-only", action="store_true",
+        help="E_e and its classifier alone learn, from the emotion cross-entropy; the rest frozen",
+    )  # fmt: skip
+    group.add_argument(
         "--face-weight", type=float, default=0.0,
         help="deviation: self-reconstruction's face pixels weigh 1 + this",
     )  # fmt: skip
@@ -205,6 +209,7 @@ def train_command(args, argv: list[str]) -> dict:
         face_weight=getattr(args, "face_weight", 0.0),
         feature_weight=getattr(args, "feature_weight", 0.0),
         generator_only=getattr(args, "generator_only", False),
+        emotion_only=getattr(args, "emotion_only", False),
     )
     out = args.out or "runs/irfd"
     landmarks = set_landmarks(folder, data) if options.weighted() else None
@@ -240,7 +245,7 @@ def _option_flags(options: dict) -> list[str]:
     for term in options.get("drop", ()):
         flags += ["--drop", term]
     switches = ("literal_triplet", "frozen_reencoding", "split_encoders", "pose_labels",
-                "encoders_only", "generator_only")  # fmt: skip
+                "encoders_only", "generator_only", "emotion_only")  # fmt: skip
     flags += [f"--{k.replace('_', '-')}" for k in switches if options.get(k)]
     for k in ("face_weight", "feature_weight"):
         if options.get(k):

@@ -119,6 +119,15 @@ def generator_losses(model: Irfd, images: torch.Tensor, weights: torch.Tensor | 
     return {"loss": rec, "self": rec}
 
 
+def emotion_losses(model: Irfd, images: torch.Tensor, emo: torch.Tensor
+                   ) -> dict[str, torch.Tensor]:  # fmt: skip
+    """`emotion_only`: E_e and C_m learn from the emotion cross-entropy alone. Nothing else
+    runs, so every other network and its batch-norm statistics stay as they were (docs/IRFD.md,
+    "Emotion: more steps for the shipped encoder": E_e was far from trained)."""
+    cls = F.cross_entropy(model.classifier(model.emotion(images)), emo)
+    return {"loss": cls, "cls": cls}
+
+
 def encoder_losses(
     model: Irfd, s: torch.Tensor, same_s: torch.Tensor, t: torch.Tensor, emo: torch.Tensor,
     ids: torch.Tensor,

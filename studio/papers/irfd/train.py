@@ -15,7 +15,13 @@ from safetensors.torch import load_file
 from studio.nn.checkpoints import sha256_file
 from studio.nn.loop import TrainConfig, train
 from studio.papers.irfd.codes import config_from_dict, to_tensor
-from studio.papers.irfd.losses import LossOptions, encoder_losses, generator_losses, irfd_losses
+from studio.papers.irfd.losses import (
+    LossOptions,
+    emotion_losses,
+    encoder_losses,
+    generator_losses,
+    irfd_losses,
+)
 from studio.papers.irfd.model import Irfd, IrfdConfig
 from studio.papers.irfd.regions import pixel_weights, region_masks
 
@@ -48,6 +54,8 @@ class IrfdOptions:
     feature_weight: float = 0.0
     # G_d alone learns, from self-reconstruction of real images; every encoder frozen
     generator_only: bool = False
+    # E_e and its classifier alone learn, from the emotion cross-entropy; the rest untouched
+    emotion_only: bool = False
     # Table 3's ablations: loss terms left out (losses.TERMS)
     drop: tuple[str, ...] = ()
 
@@ -163,8 +171,11 @@ def train_irfd(
         return batch
 
     def loss_fn(m: Irfd, batch: dict) -> dict[str, torch.Tensor]:
-        if options.encoders_only:
+        if options.encoders_only or options.emotion_only:
             labels = torch.cat([batch["emo_s"], batch["emo_same_s"], batch["emo_t"]])
+            if options.emotion_only:
+                return emotion_losses(m, torch.cat([batch["s"], batch["same_s"], batch["t"]]),
+                                      labels)  # fmt: skip
             return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"])
         if options.generator_only:
             return generator_losses(m, torch.cat([batch["s"], batch["t"]]), batch.get("weights"))

@@ -229,3 +229,28 @@ def test_a_generator_only_run_with_face_weights_leaves_every_encoder_as_it_was(d
     assert "1 + 4 on the face + 16 on the eyes and lips" in text and "--generator-only" in text
     flags = card["training"]["trained_by"]
     assert "--generator-only" in flags and "--face-weight 4 --feature-weight 16" in flags
+
+
+def test_an_emotion_only_run_trains_the_emotion_encoder_and_classifier_and_nothing_else(
+    data, tmp_path
+):
+    """`--emotion-only`: E_e and C_m learn from the cross-entropy; E_i, E_p, G_d and their
+    batch-norm statistics stay bit for bit, and the card names the stage."""
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0),
+               tmp_path / "first", TINY)  # fmt: skip
+    before = load_run(tmp_path / "first").state_dict()
+    options = IrfdOptions(steps=3, pairs=4, emotion_only=True, init_from=str(tmp_path / "first"))
+    train_irfd(data, options, tmp_path / "second")
+    after = load_run(tmp_path / "second").state_dict()
+    for k, v in before.items():
+        moved = not torch.equal(after[k], v)
+        if k.startswith(("identity.", "pose.", "generator.")):
+            assert not moved, k
+    assert not torch.equal(after["emotion.head.weight"], before["emotion.head.weight"])
+    assert not torch.equal(after["classifier.weight"], before["classifier.weight"])
+    card = json.loads(
+        cli.ship(tmp_path / "second", tmp_path / "no-set", {}, tmp_path / "ckpt")
+        .with_suffix(".json").read_text()
+    )  # fmt: skip
+    assert any("--emotion-only" in d["what"] for d in card["deviations"])
+    assert "--emotion-only" in card["training"]["trained_by"]
