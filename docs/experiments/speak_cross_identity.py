@@ -27,13 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.eval.landmarks import mouth_opening_r
 from studio.evaluators.sync_expert.model import load as load_sync
 from studio.evaluators.sync_expert.model import lse
 from studio.face.tracker import track_frames
 from studio.papers.irfd.codes import generate as irfd_generate
 from studio.papers.irfd.judge import load_judge
-from studio.papers.irfd.speak.bench import DEFAULT_SET, _upscale
+from studio.papers.irfd.speak.bench import DEFAULT_SET, _upscale, score
 from studio.papers.irfd.speak.clipset import load_clipset
 from studio.papers.irfd.speak.data import driving_codes
 from studio.papers.irfd.speak.drive import drive, load_speak
@@ -64,15 +63,13 @@ def main(out: Path | None, n: int | None = None) -> dict:
             read = judge.read(frames)
             angle_error = np.abs(read.angles - readings[i].angles).mean(0)
             nearer = read.embedding @ proto[own] > read.embedding @ proto[other]
-            track = track_frames(list(_upscale(frames)), 25.0)
+            # the bench's own columns; of them only these three mean the same across people
+            table_1 = score(frames, driver, truth, sync)
             rows[name].append({
                 "identity_nearer_source": float(nearer.mean()),
                 "judge_yaw_error_deg": float(angle_error[0]),
                 "judge_pitch_error_deg": float(angle_error[1]),
-                "lse_c": lse(frames, driver.audio, sync, landmarks=driver.landmarks).lse_c,
-                "mouth_open_r": mouth_opening_r(track.landmarks, truth.landmarks,
-                                                found_pred=track.found, found_gt=truth.found),
-                "face_found": float(track.found.mean()),
+                **{k: table_1[k] for k in ("lse_c", "mouth_open_r", "face_found")},
             })  # fmt: skip
         print(i, {k: round(v, 3) for k, v in rows["cross"][-1].items()}, flush=True)
     truth_lse = float(np.mean([lse(c.frames, c.audio, sync, landmarks=c.landmarks).lse_c

@@ -171,12 +171,12 @@ def train_irfd(
         return batch
 
     def loss_fn(m: Irfd, batch: dict) -> dict[str, torch.Tensor]:
-        if options.encoders_only or options.emotion_only:
+        if options.encoders_only or options.emotion_only:  # real images only: S, S's other, T
             labels = torch.cat([batch["emo_s"], batch["emo_same_s"], batch["emo_t"]])
-            if options.emotion_only:
-                return emotion_losses(m, torch.cat([batch["s"], batch["same_s"], batch["t"]]),
-                                      labels)  # fmt: skip
-            return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels, batch["ids"])
+            if options.encoders_only:
+                return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels,
+                                      batch["ids"])  # fmt: skip
+            return emotion_losses(m, torch.cat([batch["s"], batch["same_s"], batch["t"]]), labels)
         if options.generator_only:
             return generator_losses(m, torch.cat([batch["s"], batch["t"]]), batch.get("weights"))
         return irfd_losses(
