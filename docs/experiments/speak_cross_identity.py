@@ -1,7 +1,7 @@
 """SPEAK driven across people: whose face, whose pose, whose mouth? (docs/IRFD.md, "Driving one
 person with another's clip".)
 
-Run from the repository root (the held-out SPEAK clips built, ≈ 3 min alone on 2 cores):
+Run from the repository root (the held-out SPEAK clips built, 2.3 min alone on 2 cores):
 `PYTHONPATH=. python docs/experiments/speak_cross_identity.py --json
 docs/benchmarks/speak_cross_identity.json`
 
