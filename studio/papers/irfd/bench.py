@@ -156,11 +156,13 @@ def verification_eers(held: dict, codes: Codes, pairs: int = 20000) -> dict:
     return out
 
 
-def disentanglement(held: dict, codes: Codes) -> dict:
-    """DCI, MIG and SAP over all 176 code dimensions, and per code block DCI importance."""
+def disentanglement(held: dict, codes: Codes, predictor: str = "linear") -> dict:
+    """DCI, MIG and SAP over all 176 code dimensions, and per code block DCI importance.
+    `predictor` is DCI's importance model: "linear" (the bench's) or "gbt" (trees, as
+    disentanglement_lib)."""
     x = codes.concatenated()
     y = np.stack([held[f].astype(np.float64) for f in FACTORS], 1)
-    result = dci(x, y, split=0.8, discrete=DISCRETE)
+    result = dci(x, y, split=0.8, discrete=DISCRETE, model=predictor)
     blocks = np.cumsum([0, codes.identity.shape[1], codes.emotion.shape[1], codes.pose.shape[1]])
     importance = result.importance / result.importance.sum(0, keepdims=True).clip(1e-12)
     share = {
