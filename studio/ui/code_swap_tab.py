@@ -131,7 +131,7 @@ def _about(card: dict) -> str:
     measured = (
         f" On 100 held-out people (`python -m studio.bench irfd`): emotion from the emotion code "
         f"{m['emotion_probe_accuracy_int23']:.0%} (intensity 2–3), yaw R² from the pose code "
-        f"{m['yaw_r2_from_pose']:.2f}, DCI disentanglement {m['dci_disentanglement']:.2f}, "
+        f"{m['yaw_r2_from_pose']:.2f}, DCI disentanglement {_dci(m)}, "
         f"self-reconstruction {m['self_reconstruction_psnr']:.1f} dB"
         + (
             " — **a weak model**: most of its bars are not met (docs/IRFD.md); read the grid "
@@ -149,6 +149,14 @@ def _about(card: dict) -> str:
         f"say where each code comes from. Trained {card['training']['minutes']:.0f} CPU-minutes "
         f"at {card['config']['size']}²." + measured
     )
+
+
+def _dci(metrics: dict) -> str:
+    """The bar's tree DCI where the record has it, with the linear one beside it."""
+    linear = metrics["dci_disentanglement"]
+    if "dci_disentanglement_trees" not in metrics:
+        return f"{linear:.2f}"
+    return f"{metrics['dci_disentanglement_trees']:.2f} (tree importances; linear {linear:.2f})"
 
 
 def build_code_swap_tab(state: gr.State) -> dict:

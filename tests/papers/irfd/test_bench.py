@@ -30,6 +30,7 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
     assert m["held_out_people"] == 4 and m["swap_triples"] == 60
     assert 0 <= m["emotion_probe_accuracy"] <= 1 and 0 <= m["identity_eer_from_pose"] <= 1
     assert 0 <= m["dci_disentanglement"] <= 1 and m["self_reconstruction_psnr"] > 5
+    assert 0 <= m["dci_disentanglement_trees"] <= 1
     assert m["self_reconstruction_face_psnr"] > 5 and m["self_reconstruction_features_psnr"] > 5
     assert 0 <= m["judge_tracked_rate_set_images"] <= 1
     # the set's own images are faces the tracker finds; an untrained G_d's output may not be
