@@ -158,8 +158,8 @@ def verification_eers(held: dict, codes: Codes, pairs: int = 20000) -> dict:
 
 def disentanglement(held: dict, codes: Codes, predictor: str = "linear") -> dict:
     """DCI, MIG and SAP over all 176 code dimensions, and per code block DCI importance.
-    `predictor` is DCI's importance model: "linear" (the bench's) or "gbt" (trees, as
-    disentanglement_lib)."""
+    `predictor` is DCI's importance model: "linear" (the record's `dci_disentanglement`) or
+    "gbt" (trees, as disentanglement_lib: the bar's, see `tree_dci`)."""
     x = codes.concatenated()
     y = np.stack([held[f].astype(np.float64) for f in FACTORS], 1)
     result = dci(x, y, split=0.8, discrete=DISCRETE, model=predictor)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
+from studio.errors import StudioError
 from studio.papers.irfd import bench
+from studio.papers.irfd.codes import Codes
 from studio.papers.irfd.imageset import PRESETS, build_imageset, load_imageset
 from studio.papers.irfd.train import IrfdOptions, train_irfd
 from tests.papers.irfd.test_irfd import TINY_MODEL
@@ -53,10 +56,6 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
 def _clean_codes(people: int = 12, images: int = 30, seed: int = 0):
     """Factors of `people` × `images` draws and a code laid out as IRFD's (128 + 32 + 16) that
     holds each factor in a dimension of its own and noise everywhere else."""
-    import numpy as np
-
-    from studio.papers.irfd.codes import Codes
-
     rng = np.random.default_rng(seed)
     n = people * images
     held = {
@@ -91,8 +90,6 @@ def test_the_tree_dci_scores_a_clean_code_near_one_and_the_linear_one_lower():
 
 
 def test_an_unknown_dci_predictor_is_refused():
-    from studio.errors import StudioError
-
     held, codes = _clean_codes(people=4, images=10)
     with pytest.raises(StudioError, match="linear"):
         bench.disentanglement(held, codes, predictor="forest")
