@@ -56,12 +56,15 @@ def test_the_ablation_suite_scores_each_run_under_its_variant(tmp_path, monkeypa
         (tmp_path / name / "irfd_config.json").write_text("{}")
     loaded = []
     monkeypatch.setattr(bench, "load_run", lambda run: loaded.append(run.name) or run.name)
+    with_trees = []
     monkeypatch.setattr(
         bench, "score",
-        lambda model, data, quick: {"psnr": len(model), "matrix": [[1]], "people": 3},
+        lambda model, data, quick, trees=True: with_trees.append(trees)
+        or {"psnr": len(model), "matrix": [[1]], "people": 3},
     )  # fmt: skip
     m = bench.ablation_scores({}, tmp_path)
     assert loaded == ["full", "no_cls"]  # the variants' order; a folder not a variant is left
+    assert with_trees == [False, False]  # the runs have no bars: no 7-minute tree DCI each
     assert m == {
         "ablation.full.psnr": 4, "ablation.full.people": 3,
         "ablation.no_cls.psnr": 6, "ablation.no_cls.people": 3,
