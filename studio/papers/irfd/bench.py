@@ -156,12 +156,16 @@ def verification_eers(held: dict, codes: Codes, pairs: int = 20000) -> dict:
     return out
 
 
+def _factor_matrix(held: dict) -> np.ndarray:
+    """(N, 7) the held-out images' factors, in FACTORS order (DCI's targets)."""
+    return np.stack([held[f].astype(np.float64) for f in FACTORS], 1)
+
+
 def disentanglement(held: dict, codes: Codes, predictor: str = "linear") -> dict:
     """DCI, MIG and SAP over all 176 code dimensions, and per code block DCI importance.
     `predictor` is DCI's importance model: "linear" (the record's `dci_disentanglement`) or
     "gbt" (trees, as disentanglement_lib: the bar's, see `tree_dci`)."""
-    x = codes.concatenated()
-    y = np.stack([held[f].astype(np.float64) for f in FACTORS], 1)
+    x, y = codes.concatenated(), _factor_matrix(held)
     result = dci(x, y, split=0.8, discrete=DISCRETE, model=predictor)
     blocks = np.cumsum([0, codes.identity.shape[1], codes.emotion.shape[1], codes.pose.shape[1]])
     importance = result.importance / result.importance.sum(0, keepdims=True).clip(1e-12)
@@ -189,8 +193,8 @@ def tree_dci(held: dict, codes: Codes) -> dict:
     bar's reading: their importances sum to one per factor, so a code of one clean dimension per
     factor reads near 1, where the linear predictors' read 0.68 on this set (docs/IRFD.md, "DCI:
     what a perfect code of IRFD's layout scores"). ≈ 7 min of CPU for the full bench."""
-    y = np.stack([held[f].astype(np.float64) for f in FACTORS], 1)
-    result = dci(codes.concatenated(), y, split=0.8, discrete=DISCRETE, model="gbt")
+    result = dci(codes.concatenated(), _factor_matrix(held), split=0.8, discrete=DISCRETE,
+                 model="gbt")  # fmt: skip
     return {
         "dci_disentanglement_trees": result.disentanglement,
         "dci_completeness_trees": result.completeness,
