@@ -15,6 +15,13 @@ C_m) as a run folder (`--out`). `--score-codes` reads that model's codes as the 
 probe matrix, the identity EERs and DCI / MIG / SAP (≈ 2 min; G_d was not trained for the new
 emotion code, so the bench's image rows would not be this E_e's). Nothing is shipped: a new E_e
 changes the codes G_d, SPEAK and the t-SNE bank were trained on.
+
+Session 20's variants (docs/IRFD.md, "Emotion: where the last points are"): `--augment` moves
+and recolours every training image (`studio/papers/irfd/augment.py`), `--focal GAMMA` swaps the
+cross-entropy for the focal loss, `--more-people N` adds the first N of the `more-people`
+preset's new training people to the set's 1,000 (built when absent: `python -m studio.irfd make
+--preset more-people --out data/irfd-more-people`, 4.5 min per 1,000 people alone on 2 cores);
+each starts again from the shipped E_e.
 """
 
 import argparse
@@ -27,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from studio.papers.irfd.augment import augment
 from studio.papers.irfd.bench import (
     disentanglement,
     emotion_probe,
@@ -35,9 +43,16 @@ from studio.papers.irfd.bench import (
     verification_eers,
 )
 from studio.papers.irfd.codes import encode, load_irfd, load_run, to_tensor
-from studio.papers.irfd.imageset import load_imageset
+from studio.papers.irfd.imageset import (
+    MANIFEST,
+    PRESETS,
+    add_training_people,
+    build_imageset,
+    load_imageset,
+)
 
 SET = Path("data/irfd-set")
+MORE = Path("data/irfd-more-people")  # `--more-people`: the `more-people` preset's set
 BATCH, WARMUP = 48, 100
 
 
@@ -65,14 +80,29 @@ def save_run(model: torch.nn.Module, run: Path) -> None:
     (run / "irfd_config.json").write_text(json.dumps(model.config.to_dict()))
 
 
-def main(steps: int, every: int, lr: float, out: Path, run: Path) -> None:
+def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Cross-entropy with each image weighted by (1 - p_true)^gamma (Lin et al. 2017): the
+    images the encoder already reads right weigh little. gamma 0 is plain cross-entropy."""
+    log_p = F.log_softmax(logits, 1).gather(1, labels[:, None])[:, 0]
+    return (-((1 - log_p.exp()) ** gamma) * log_p).mean()
+
+
+def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: bool = False,
+         gamma: float = 0.0, more: int = 0) -> None:  # fmt: skip
     data = load_imageset(SET)
-    probe_train, held = split(data, quick=False)
+    probe_train, held = split(data, quick=False)  # the bench's probe people, as in every run
+    if more:
+        if not (MORE / MANIFEST).exists():
+            build_imageset(PRESETS["more-people"], MORE)
+        extra = load_imageset(MORE)
+        keep = extra["identity"] < PRESETS["more-people"].first_identity + more
+        data = add_training_people(data, {k: v[keep] for k, v in extra.items()})
     train_rows = np.flatnonzero(~data["held_out"])
     model = load_irfd()
     encoder, head = model.emotion, model.classifier
     torch.manual_seed(0)
     rng = np.random.default_rng(0)
+    generator = torch.Generator().manual_seed(0)
     opt = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=lr)
     start, log = time.time(), []
 
@@ -91,8 +121,11 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path) -> None:
         for group in opt.param_groups:
             group["lr"] = lr * min(1.0, step / WARMUP)
         rows = rng.choice(train_rows, BATCH)
-        logits = head(encoder(to_tensor(data["images"][rows])))
-        loss = F.cross_entropy(logits, torch.as_tensor(data["emotion"][rows]))
+        images = to_tensor(data["images"][rows])
+        if augmented:
+            images = augment(images, generator)
+        logits = head(encoder(images))
+        loss = focal_loss(logits, torch.as_tensor(data["emotion"][rows]), gamma)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -123,10 +156,25 @@ if __name__ == "__main__":
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--json", type=Path, default=Path("/tmp/irfd_emotion_steps.json"))
     parser.add_argument("--out", type=Path, default=Path("runs/irfd-emotion-steps"))
+    parser.add_argument("--augment", action="store_true",
+                        help="move and recolour each training image (irfd/augment.py)")  # fmt: skip
+    parser.add_argument("--focal", type=float, default=0.0, metavar="GAMMA",
+                        help="focal loss instead of plain cross-entropy (0: plain)")  # fmt: skip
+    parser.add_argument("--more-people", type=int, default=0, metavar="N",
+                        help="add the first N of the `more-people` preset's people")  # fmt: skip
     parser.add_argument("--score-codes", action="store_true",
                         help="score the codes of the model saved in --out, then stop")  # fmt: skip
     args = parser.parse_args()
     if args.score_codes:
         score_codes(args.out, args.json)
     else:
-        main(args.steps, args.every, args.lr, args.json, args.out)
+        main(
+            args.steps,
+            args.every,
+            args.lr,
+            args.json,
+            args.out,
+            args.augment,
+            args.focal,
+            args.more_people,
+        )

@@ -118,16 +118,20 @@ def probes(train: dict, held: dict, c_train: Codes, c_held: Codes) -> dict:
     return m
 
 
-def emotion_probe(train: dict, held: dict, x_train: np.ndarray, x_held: np.ndarray) -> dict:
-    """Emotion from the emotion code on held-out people, by intensity (neutral is intensity 1)."""
+def fit_emotion_probe(x_train: np.ndarray, emotion: np.ndarray):
+    """The emotion bar's probe: a logistic regression on standardised emotion codes."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(x_train)
-    probe = LogisticRegression(C=10.0, max_iter=3000).fit(
-        scaler.transform(x_train), train["emotion"]
+    return make_pipeline(StandardScaler(), LogisticRegression(C=10.0, max_iter=3000)).fit(
+        x_train, emotion
     )
-    right = probe.predict(scaler.transform(x_held)) == held["emotion"]
+
+
+def emotion_probe(train: dict, held: dict, x_train: np.ndarray, x_held: np.ndarray) -> dict:
+    """Emotion from the emotion code on held-out people, by intensity (neutral is intensity 1)."""
+    right = fit_emotion_probe(x_train, train["emotion"]).predict(x_held) == held["emotion"]
     strong = held["intensity"] >= 2
     return {
         "emotion_probe_accuracy": float(right.mean()),

@@ -2,6 +2,7 @@
 
 python -m studio.irfd make --out data/irfd-set            # 1,100 people × 24 images, 128²
 python -m studio.irfd make --preset tiny --out /tmp/irfd  # 8 people × 4 images
+python -m studio.irfd make --preset more-people --out data/irfd-more-people  # 2,000 more, 9 min
 python -m studio.irfd make-clips --out data/speak-clips   # SPEAK's talking clips, 320 people
 python -m studio.irfd ship runs/irfd --metrics docs/benchmarks/irfd.json  # → checkpoints/irfd.*
 python -m studio.irfd ship-speak runs/speak --metrics docs/benchmarks/speak.json  # → speak.*
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import numpy as np
 import torch
 
 from studio.errors import StudioError
@@ -26,7 +28,13 @@ from studio.nn.loop import read_log
 from studio.papers.irfd.bench import BARS
 from studio.papers.irfd.card import PAPER, deviations
 from studio.papers.irfd.codes import encoder_fingerprint, load_irfd, load_run
-from studio.papers.irfd.imageset import MANIFEST, PRESETS, build_imageset, load_imageset
+from studio.papers.irfd.imageset import (
+    MANIFEST,
+    PRESETS,
+    add_training_people,
+    build_imageset,
+    load_imageset,
+)
 from studio.papers.irfd.losses import TERMS
 from studio.papers.irfd.regions import set_landmarks
 from studio.papers.irfd.sources import crop_source, held_out_person
@@ -134,6 +142,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("irfd only")
     group.add_argument("--imageset", default=DEFAULT_SET, help="built when absent")
     group.add_argument(
+        "--more-people", default="", metavar="FOLDER",
+        help="train on this set's people too (`make --preset more-people`; built when absent); "
+        "the held-out people stay --imageset's",
+    )  # fmt: skip
+    group.add_argument(
         "--literal-triplet", action="store_true", help="the paper's Eq. 1 as printed"
     )
     group.add_argument(
@@ -193,6 +206,12 @@ def train_command(args, argv: list[str]) -> dict:
     if not (folder / MANIFEST).exists():
         build_imageset(PRESETS["tiny" if args.quick else "default"], folder)
     data = load_imageset(folder)
+    own = len(data["identity"])
+    more = Path(getattr(args, "more_people", "") or "")
+    if more.name:
+        if not (more / MANIFEST).exists():
+            build_imageset(PRESETS["more-people"], more)
+        data = add_training_people(data, load_imageset(more))
     options = IrfdOptions(
         steps=args.steps or (20 if args.quick else IrfdOptions.steps),
         lr=args.lr or IrfdOptions.lr,
@@ -210,9 +229,15 @@ def train_command(args, argv: list[str]) -> dict:
         feature_weight=getattr(args, "feature_weight", 0.0),
         generator_only=getattr(args, "generator_only", False),
         emotion_only=getattr(args, "emotion_only", False),
+        more_people=str(more) if more.name else "",
     )
     out = args.out or "runs/irfd"
-    landmarks = set_landmarks(folder, data) if options.weighted() else None
+    landmarks = None
+    if options.weighted():  # each set's own (cached) landmarks, in the merged order
+        parts = [(folder, slice(0, own))] + ([(more, slice(own, None))] if more.name else [])
+        landmarks = np.concatenate([
+            set_landmarks(f, {k: v[rows] for k, v in data.items()}) for f, rows in parts
+        ])  # fmt: skip
     train_irfd(data, options, out, resume=args.resume, landmarks=landmarks)
     if args.no_ship:
         return {"run": out}
@@ -252,6 +277,8 @@ def _option_flags(options: dict) -> list[str]:
             flags += [f"--{k.replace('_', '-')}", f"{options[k]:g}"]
     if options.get("init_from"):
         flags += ["--init-from", options["init_from"]]
+    if options.get("more_people"):
+        flags += ["--more-people", options["more_people"]]
     return flags
 
 

@@ -56,6 +56,9 @@ class ImageSetConfig:
     max_yaw: float = 35.0
     max_pitch: float = 20.0
     max_roll: float = 10.0
+    # the set's people are ids first_identity, first_identity + 1, …: the training people
+    # first, then the held-out ones. A later first id adds new people to the same world.
+    first_identity: int = 0
 
 
 PRESETS = {
@@ -63,6 +66,14 @@ PRESETS = {
     "tiny": ImageSetConfig(
         name="irfd-tiny", train_identities=6, held_out_identities=2, images_per_identity=4
     ),
+    # 2,000 more training people for the default set (ids 1100–3099, none held out): the
+    # emotion encoder's generalisation gap (docs/IRFD.md, "Emotion: where the last points are")
+    "more-people": ImageSetConfig(
+        name="irfd-more-people",
+        train_identities=2000,
+        held_out_identities=0,
+        first_identity=1100,
+    ),  # fmt: skip
 }
 
 
@@ -181,7 +192,8 @@ def build_imageset(
     """Render the set into `out` in chunks of 20 people (a stopped build resumes)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    ids = list(range(config.train_identities + config.held_out_identities))
+    first = config.first_identity
+    ids = list(range(first, first + config.train_identities + config.held_out_identities))
     chunks = [ids[i : i + 20] for i in range(0, len(ids), 20)]
     todo = [
         (config, c, str(out / f"chunk_{k:04d}.npz"))
@@ -223,3 +235,17 @@ def load_imageset(folder: str | Path) -> dict[str, np.ndarray]:
     """Every image and factor of a built set, plus `held_out` (bool per image)."""
     parts = list(imageset_chunks(folder))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def add_training_people(data: dict[str, np.ndarray], more: dict[str, np.ndarray]
+                        ) -> dict[str, np.ndarray]:  # fmt: skip
+    """A loaded set with another set's people added as training people (`more-people`); the
+    held-out people stay the first set's, so its benches read the same people."""
+    shared = np.intersect1d(np.unique(data["identity"]), np.unique(more["identity"]))
+    if len(shared):
+        raise StudioError(
+            f"The added set repeats {len(shared)} of the set's people (ids from {shared[0]}): "
+            "build it with a later first identity (`make --preset more-people`)"
+        )
+    more = {**more, "held_out": np.zeros(len(more["identity"]), bool)}
+    return {k: np.concatenate([data[k], more[k]]) for k in data}

@@ -56,6 +56,9 @@ class IrfdOptions:
     generator_only: bool = False
     # E_e and its classifier alone learn, from the emotion cross-entropy; the rest untouched
     emotion_only: bool = False
+    # a second set whose people were added as training people (`--more-people`; its folder,
+    # recorded so the card can say what the encoders saw — the data come merged)
+    more_people: str = ""
     # Table 3's ablations: loss terms left out (losses.TERMS)
     drop: tuple[str, ...] = ()
 

@@ -12,6 +12,7 @@ import torch
 from studio.errors import StudioError
 from studio.papers.irfd.imageset import (
     PRESETS,
+    add_training_people,
     build_imageset,
     face_values,
     load_imageset,
@@ -38,6 +39,22 @@ def test_every_image_has_its_factors_and_held_out_people_are_marked(tiny_set):
     assert held.tolist() == list(range(TINY.train_identities, n // TINY.images_per_identity))
     neutral = tiny_set["emotion"] == EMOTIONS.index("neutral")
     assert (tiny_set["intensity"][neutral] == 1).all()
+
+
+def test_more_people_are_new_training_people_and_the_held_out_people_stay(tiny_set, tmp_path):
+    more_config = dataclasses.replace(TINY, train_identities=2, held_out_identities=0,
+                                      first_identity=8)  # fmt: skip
+    more = load_imageset(build_imageset(more_config, tmp_path / "more", workers=1))
+    assert sorted(np.unique(more["identity"]).tolist()) == [8, 9]
+    assert not more["held_out"].any()
+    merged = add_training_people(tiny_set, more)
+    assert len(merged["images"]) == len(tiny_set["images"]) + 2 * TINY.images_per_identity
+    held = np.unique(merged["identity"][merged["held_out"]])
+    assert held.tolist() == np.unique(tiny_set["identity"][tiny_set["held_out"]]).tolist()
+    # person 8 of the added set is the person 8 of any set of this world
+    np.testing.assert_array_equal(more["images"][:4], render_person(TINY, 8)["images"])
+    with pytest.raises(StudioError, match="repeats 8 of the set's people"):
+        add_training_people(tiny_set, tiny_set)
 
 
 def test_people_differ_in_geometry_and_are_the_same_in_any_set_size():
@@ -130,3 +147,27 @@ def test_train_cli_ships_a_checkpoint_under_10_mb_that_loads(tmp_path):
     model.load_state_dict(state)
     assert next(model.parameters()).dtype == torch.float32
     assert card["training"]["command"].startswith("python -m studio.train irfd")
+
+
+def test_train_cli_adds_more_people_as_training_people_with_their_landmarks(tmp_path, monkeypatch):
+    from studio.papers.irfd import cli
+    from studio.train.__main__ import main as train_main
+
+    build_imageset(TINY, tmp_path / "set", workers=1)
+    more = dataclasses.replace(TINY, name="more", train_identities=2, held_out_identities=0,
+                               first_identity=8)  # fmt: skip
+    build_imageset(more, tmp_path / "more", workers=1)
+    seen = {}
+    monkeypatch.setattr(cli, "train_irfd", lambda data, options, out, **kw: seen.update(
+        data=data, options=options, **kw))  # fmt: skip
+    argv = ["irfd", "--quick", "--steps", "2", "--no-ship", "--out", str(tmp_path / "run"),
+            "--imageset", str(tmp_path / "set"), "--more-people", str(tmp_path / "more"),
+            "--generator-only", "--face-weight", "4"]  # fmt: skip
+    assert train_main(argv) == 0
+    data = seen["data"]
+    assert set(np.unique(data["identity"][~data["held_out"]]).tolist()) == {*range(6), 8, 9}
+    assert set(np.unique(data["identity"][data["held_out"]]).tolist()) == {6, 7}
+    own = load_imageset(tmp_path / "set")
+    assert len(seen["landmarks"]) == len(data["identity"]) == len(own["identity"]) + 8
+    flags = cli._option_flags(dataclasses.asdict(seen["options"]))
+    assert flags[flags.index("--more-people") + 1] == str(tmp_path / "more")
