@@ -17,7 +17,7 @@ emotion code, so the bench's image rows would not be this E_e's). Nothing is shi
 changes the codes G_d, SPEAK and the t-SNE bank were trained on.
 
 Session 20's variants (docs/IRFD.md, "Emotion: where the last points are"): `--augment` moves
-and recolours every training image (`studio/papers/irfd/augment.py`), `--focal GAMMA` swaps the
+and recolours every training image (`augment` below), `--focal GAMMA` swaps the
 cross-entropy for the focal loss, `--more-people N` adds the first N of the `more-people`
 preset's new training people to the set's 1,000 (built when absent: `python -m studio.irfd make
 --preset more-people --out data/irfd-more-people`, 4.5 min per 1,000 people alone on 2 cores);
@@ -26,7 +26,9 @@ each starts again from the shipped E_e.
 
 import argparse
 import json
+import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +36,6 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
-from studio.papers.irfd.augment import augment
 from studio.papers.irfd.bench import (
     disentanglement,
     emotion_probe,
@@ -54,6 +55,46 @@ from studio.papers.irfd.imageset import (
 SET = Path("data/irfd-set")
 MORE = Path("data/irfd-more-people")  # `--more-people`: the `more-people` preset's set
 BATCH, WARMUP = 48, 100
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    shift: float = 0.06  # of the half-side: ±4 px at 128²
+    scale: float = 0.08  # zoom 0.92–1.08
+    rotate_degrees: float = 5.0
+    brightness: float = 0.25  # × 0.75–1.25
+    channel_gain: float = 0.15  # each of R, G, B × 0.85–1.15: skin and light colour
+    contrast: float = 0.25  # around the image's mean, × 0.75–1.25
+    grayscale: float = 0.2  # the share of images turned grey
+
+
+def augment(images: torch.Tensor, generator: torch.Generator, aug: Augmentation = Augmentation()):
+    """(B, 3, H, W) in [0, 1] → the same batch, each image moved and recoloured at random; the
+    emotion label stays true: no flips (contempt is one-sided in the rig), small moves only."""
+    b = images.shape[0]
+
+    def uniform(*shape: int) -> torch.Tensor:  # in [-1, 1]
+        return torch.rand(*shape, generator=generator) * 2 - 1
+
+    angle = uniform(b) * math.radians(aug.rotate_degrees)
+    zoom = 1 + uniform(b) * aug.scale
+    cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
+    theta = torch.stack(
+        [torch.stack([cos, -sin, uniform(b) * aug.shift], 1),
+         torch.stack([sin, cos, uniform(b) * aug.shift], 1)], 1,
+    )  # fmt: skip
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    out = F.grid_sample(images, grid, padding_mode="border", align_corners=False)
+
+    gain = (1 + uniform(b, 1, 1, 1) * aug.brightness) * (1 + uniform(b, 3, 1, 1) * aug.channel_gain)
+    out = out * gain
+    mean = out.mean((1, 2, 3), keepdim=True)
+    out = (out - mean) * (1 + uniform(b, 1, 1, 1) * aug.contrast) + mean
+    grey = torch.rand(b, generator=generator) < aug.grayscale
+    if grey.any():
+        weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+        out[grey] = (out[grey] * weights).sum(1, keepdim=True).expand(-1, 3, -1, -1)
+    return out.clamp(0, 1)
 
 
 def emotion_codes(encoder: torch.nn.Module, images: np.ndarray) -> np.ndarray:
@@ -157,7 +198,7 @@ if __name__ == "__main__":
     parser.add_argument("--json", type=Path, default=Path("/tmp/irfd_emotion_steps.json"))
     parser.add_argument("--out", type=Path, default=Path("runs/irfd-emotion-steps"))
     parser.add_argument("--augment", action="store_true",
-                        help="move and recolour each training image (irfd/augment.py)")  # fmt: skip
+                        help="move and recolour each training image (augment)")  # fmt: skip
     parser.add_argument("--focal", type=float, default=0.0, metavar="GAMMA",
                         help="focal loss instead of plain cross-entropy (0: plain)")  # fmt: skip
     parser.add_argument("--more-people", type=int, default=0, metavar="N",
