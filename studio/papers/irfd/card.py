@@ -139,6 +139,15 @@ EMOTION_ONLY = {
     "step",
 }
 
+MORE_PEOPLE = {
+    "what": "the encoders' emotion stage drew from 3,000 training people: the set's 1,000 and "
+    "the `more-people` set's 2,000 of the same world (ids 1100–3099; `python -m studio.irfd make "
+    "--preset more-people`); the held-out people and every bench stay the set's",
+    "why": "E_e read the people it trained on at 0.946 and new people at 0.854 (intensities "
+    "2–3); on 3,000 people new people read 0.901 (docs/IRFD.md, 'Emotion: where the last points "
+    "are'; augmentation and a focal loss did not move it)",
+}
+
 
 def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
     """The card's deviations for a run's options; `earlier`: the options of the runs it grew
@@ -165,6 +174,8 @@ def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
         out.append(GENERATOR_ONLY)
     if used("emotion_only"):
         out.append(EMOTION_ONLY)
+    if used("more_people"):
+        out.append(MORE_PEOPLE)
     dropped = sorted({t for o in stages for t in o.get("drop", ())})
     if dropped:
         out.append({

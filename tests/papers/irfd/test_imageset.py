@@ -169,5 +169,9 @@ def test_train_cli_adds_more_people_as_training_people_with_their_landmarks(tmp_
     assert set(np.unique(data["identity"][data["held_out"]]).tolist()) == {6, 7}
     own = load_imageset(tmp_path / "set")
     assert len(seen["landmarks"]) == len(data["identity"]) == len(own["identity"]) + 8
-    flags = cli._option_flags(dataclasses.asdict(seen["options"]))
+    options = dataclasses.asdict(seen["options"])
+    flags = cli._option_flags(options)
     assert flags[flags.index("--more-people") + 1] == str(tmp_path / "more")
+    # a model grown from such a run says so on its card
+    assert any("more-people" in d["what"] for d in cli.deviations({}, [options]))
+    assert not any("more-people" in d["what"] for d in cli.deviations({}))
