@@ -2,7 +2,7 @@
 
 python -m studio.irfd make --out data/irfd-set            # 1,100 people × 24 images, 128²
 python -m studio.irfd make --preset tiny --out /tmp/irfd  # 8 people × 4 images
-python -m studio.irfd make --preset more-people --out data/irfd-more-people  # 2,000 more, 9 min
+python -m studio.irfd make --preset more-people --out data/irfd-more-people  # +2,000 people
 python -m studio.irfd make-clips --out data/speak-clips   # SPEAK's talking clips, 320 people
 python -m studio.irfd ship runs/irfd --metrics docs/benchmarks/irfd.json  # → checkpoints/irfd.*
 python -m studio.irfd ship-speak runs/speak --metrics docs/benchmarks/speak.json  # → speak.*
