@@ -27,9 +27,13 @@ Session 21's variant: `--pose-adversary W` asks E_e to drop head pose, which cam
 the emotion code when it trained on more people (yaw R² 0.14 → 0.53). A small MLP reads
 (yaw, pitch, roll) from the emotion code and learns to; its gradient reaches E_e reversed and
 scaled by W (gradient reversal, Ganin & Lempitsky 2015) — the same rig angles the shipped
-recipe's pose labels use, so a deviation of the same kind. Every probe also reads yaw, pitch
-and roll from the emotion code: linearly, as the bench (`pose_from_codes`), and with a small MLP
-(what a linear probe would miss).
+recipe's pose labels use, so a deviation of the same kind. Measured, it made pose *more*
+readable: maximising the adversary's error is met by a code that reads the pose backwards.
+`--pose-confusion W` keeps the adversary but asks E_e for something else: that the adversary's
+reading be the training images' mean angles (the best a reader can do from a code without pose;
+the domain-confusion form of Tzeng et al. 2015, for a regression), weighed by W. Every probe also
+reads yaw, pitch and roll from the emotion code: linearly, as the bench (`pose_from_codes`), and
+with a small MLP (what a linear probe would miss).
 """
 
 import argparse
@@ -179,7 +183,8 @@ def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float) -> torc
 
 
 def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: bool = False,
-         gamma: float = 0.0, more: int = 0, adversary_weight: float = 0.0) -> None:  # fmt: skip
+         gamma: float = 0.0, more: int = 0, adversary_weight: float = 0.0,
+         confusion_weight: float = 0.0) -> None:  # fmt: skip
     data = load_imageset(SET)
     probe_train, held = split(data, quick=False)  # the bench's probe people, as in every run
     if more:
@@ -198,12 +203,13 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: boo
     adversary = pose_adversary(model.config.emotion_dim)
     adversary_opt = torch.optim.Adam(adversary.parameters(), lr=1e-3)
     angles = np.stack([data["yaw"], data["pitch"], data["roll"]], 1).astype(np.float32) / 30.0
+    mean_angles = torch.as_tensor(angles[train_rows].mean(0))
     start, log = time.time(), []
 
     def record(step: int, loss: float | None, read_pose: float | None = None) -> None:
         row = {"step": step, "seconds": round(time.time() - start), "train_ce": loss,
                **probe_score(encoder, probe_train, held)}  # fmt: skip
-        if adversary_weight:
+        if adversary_weight or confusion_weight:
             # of (yaw, pitch, roll) / 30°; a reader that knows nothing scores their variance
             row["adversary_mse"] = read_pose
             row["adversary_mse_knowing_nothing"] = round(float(angles.var(0).mean()), 4)
@@ -231,6 +237,16 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: boo
             adversary_loss = F.mse_loss(read, torch.as_tensor(angles[rows]))
             adversary_opt.zero_grad()
             (loss + adversary_loss).backward()
+            adversary_opt.step()
+            adversary_losses.append(adversary_loss.item())
+        elif confusion_weight:
+            # E_e: the adversary's reading should be the mean angles; the adversary, on codes
+            # it cannot move, learns to read the true ones
+            confused = F.mse_loss(adversary(codes), mean_angles.expand(len(rows), 3))
+            (loss + confusion_weight * confused).backward()
+            adversary_opt.zero_grad()
+            adversary_loss = F.mse_loss(adversary(codes.detach()), torch.as_tensor(angles[rows]))
+            adversary_loss.backward()
             adversary_opt.step()
             adversary_losses.append(adversary_loss.item())
         else:
@@ -274,6 +290,9 @@ if __name__ == "__main__":
     parser.add_argument("--pose-adversary", type=float, default=0.0, metavar="W",
                         help="an MLP reads pose from the emotion code; E_e gets -W × its "
                              "gradient (0: none)")  # fmt: skip
+    parser.add_argument("--pose-confusion", type=float, default=0.0, metavar="W",
+                        help="an MLP reads pose from the emotion code; E_e is asked that it "
+                             "read the mean angles, weighed by W (0: none)")  # fmt: skip
     parser.add_argument("--score-codes", action="store_true",
                         help="score the codes of the model saved in --out, then stop")  # fmt: skip
     args = parser.parse_args()
@@ -290,4 +309,5 @@ if __name__ == "__main__":
             args.focal,
             args.more_people,
             args.pose_adversary,
+            args.pose_confusion,
         )
