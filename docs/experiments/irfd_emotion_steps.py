@@ -31,7 +31,10 @@ recipe's pose labels use, so a deviation of the same kind. Measured, it made pos
 readable: maximising the adversary's error is met by a code that reads the pose backwards.
 `--pose-confusion W` keeps the adversary but asks E_e for something else: that the adversary's
 reading be the training images' mean angles (the best a reader can do from a code without pose;
-the domain-confusion form of Tzeng et al. 2015, for a regression), weighed by W. Every probe also
+the domain-confusion form of Tzeng et al. 2015, for a regression), weighed by W.
+`--pose-decorrelate W` has no adversary: W × the mean squared correlation, within the batch,
+between each emotion-code dimension and each of yaw, pitch and roll — zero cross-covariance is
+exactly "no linear read of pose", with no reader that lags behind the code. Every probe also
 reads yaw, pitch and roll from the emotion code: linearly, as the bench (`pose_from_codes`), and
 with a small MLP (what a linear probe would miss).
 """
@@ -154,6 +157,16 @@ def pose_adversary(code_size: int) -> torch.nn.Module:
     )
 
 
+def batch_correlation(codes: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
+    """(code dims, 3) Pearson correlations within the batch between each code dimension and
+    each angle; differentiable in the codes."""
+    z = codes - codes.mean(0)
+    y = angles - angles.mean(0)
+    z = z / (z.pow(2).mean(0).sqrt() + 1e-6)
+    y = y / (y.pow(2).mean(0).sqrt() + 1e-6)
+    return z.T @ y / len(codes)
+
+
 def pose_from_codes(train: dict, held: dict, x_train: np.ndarray, x_held: np.ndarray) -> dict:
     """Held-out R² of yaw, pitch and roll from emotion codes: ridge on standardised codes (the
     bench's probe) and a small MLP, both fitted on the probe's training people."""
@@ -184,7 +197,7 @@ def focal_loss(logits: torch.Tensor, labels: torch.Tensor, gamma: float) -> torc
 
 def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: bool = False,
          gamma: float = 0.0, more: int = 0, adversary_weight: float = 0.0,
-         confusion_weight: float = 0.0) -> None:  # fmt: skip
+         confusion_weight: float = 0.0, decorrelate_weight: float = 0.0) -> None:  # fmt: skip
     data = load_imageset(SET)
     probe_train, held = split(data, quick=False)  # the bench's probe people, as in every run
     if more:
@@ -209,7 +222,9 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: boo
     def record(step: int, loss: float | None, read_pose: float | None = None) -> None:
         row = {"step": step, "seconds": round(time.time() - start), "train_ce": loss,
                **probe_score(encoder, probe_train, held)}  # fmt: skip
-        if adversary_weight or confusion_weight:
+        if decorrelate_weight:  # the mean squared correlation of the training batches
+            row["batch_correlation_sq"] = read_pose
+        elif adversary_weight or confusion_weight:
             # of (yaw, pitch, roll) / 30°; a reader that knows nothing scores their variance
             row["adversary_mse"] = read_pose
             row["adversary_mse_knowing_nothing"] = round(float(angles.var(0).mean()), 4)
@@ -248,6 +263,11 @@ def main(steps: int, every: int, lr: float, out: Path, run: Path, augmented: boo
             adversary_loss = F.mse_loss(adversary(codes.detach()), torch.as_tensor(angles[rows]))
             adversary_loss.backward()
             adversary_opt.step()
+            adversary_losses.append(adversary_loss.item())
+        elif decorrelate_weight:
+            correlation = batch_correlation(codes, torch.as_tensor(angles[rows]))
+            adversary_loss = (correlation**2).mean()  # logged in the adversary's column
+            (loss + decorrelate_weight * adversary_loss).backward()
             adversary_losses.append(adversary_loss.item())
         else:
             loss.backward()
@@ -293,6 +313,9 @@ if __name__ == "__main__":
     parser.add_argument("--pose-confusion", type=float, default=0.0, metavar="W",
                         help="an MLP reads pose from the emotion code; E_e is asked that it "
                              "read the mean angles, weighed by W (0: none)")  # fmt: skip
+    parser.add_argument("--pose-decorrelate", type=float, default=0.0, metavar="W",
+                        help="W × the squared batch correlation of emotion-code dimensions "
+                             "with the angles (0: none)")  # fmt: skip
     parser.add_argument("--score-codes", action="store_true",
                         help="score the codes of the model saved in --out, then stop")  # fmt: skip
     args = parser.parse_args()
@@ -310,4 +333,5 @@ if __name__ == "__main__":
             args.more_people,
             args.pose_adversary,
             args.pose_confusion,
+            args.pose_decorrelate,
         )
