@@ -23,7 +23,7 @@ preset's new training people to the set's 1,000 (built when absent: `python -m s
 --preset more-people --out data/irfd-more-people`, 4.5 min per 1,000 people alone on 2 cores);
 each starts again from the shipped E_e.
 
-Session 21's variant: `--pose-adversary W` asks E_e to drop head pose, which came back into
+Session 21's variants: `--pose-adversary W` asks E_e to drop head pose, which came back into
 the emotion code when it trained on more people (yaw R² 0.14 → 0.53). A small MLP reads
 (yaw, pitch, roll) from the emotion code and learns to; its gradient reaches E_e reversed and
 scaled by W (gradient reversal, Ganin & Lempitsky 2015) — the same rig angles the shipped
