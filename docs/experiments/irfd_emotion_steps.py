@@ -51,6 +51,7 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import save_file
 
+from studio.eval.disentanglement import probe_leakage
 from studio.papers.irfd.bench import (
     disentanglement,
     emotion_probe,
@@ -168,22 +169,26 @@ def batch_correlation(codes: torch.Tensor, angles: torch.Tensor) -> torch.Tensor
 
 
 def pose_from_codes(train: dict, held: dict, x_train: np.ndarray, x_held: np.ndarray) -> dict:
-    """Held-out R² of yaw, pitch and roll from emotion codes: ridge on standardised codes (the
-    bench's probe) and a small MLP, both fitted on the probe's training people."""
-    from sklearn.linear_model import Ridge
+    """Held-out R² of yaw, pitch and roll from emotion codes: the bench's linear probe
+    (`probe_leakage`) and a small MLP, both fitted on the probe's training people."""
     from sklearn.metrics import r2_score
     from sklearn.neural_network import MLPRegressor
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    angles = ("yaw", "pitch", "roll")
+    linear = probe_leakage(
+        {"emotion": np.concatenate([x_train, x_held])},
+        {a: np.concatenate([train[a], held[a]]).astype(np.float64) for a in angles},
+        np.r_[np.ones(len(x_train), bool), np.zeros(len(x_held), bool)],
+    ).matrix[0]
     out = {}
-    for angle in ("yaw", "pitch", "roll"):
-        linear = make_pipeline(StandardScaler(), Ridge(alpha=1.0)).fit(x_train, train[angle])
+    for j, angle in enumerate(angles):
         reader = MLPRegressor(
             hidden_layer_sizes=(128,), max_iter=300, early_stopping=True, random_state=0
         )
         mlp = make_pipeline(StandardScaler(), reader).fit(x_train, train[angle] / 30.0)
-        out[f"{angle}_r2_linear"] = round(float(r2_score(held[angle], linear.predict(x_held))), 4)
+        out[f"{angle}_r2_linear"] = round(float(linear[j]), 4)
         out[f"{angle}_r2_mlp"] = round(float(r2_score(held[angle] / 30.0, mlp.predict(x_held))), 4)
     return out
 

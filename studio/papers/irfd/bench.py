@@ -196,7 +196,7 @@ def tree_dci(held: dict, codes: Codes) -> dict:
     """DCI with gradient-boosted trees' importances (disentanglement_lib's predictor), the DCI
     bar's reading: their importances sum to one per factor, so a code of one clean dimension per
     factor reads near 1, where the linear predictors' read 0.68 on this set (docs/IRFD.md, "DCI:
-    what a perfect code of IRFD's layout scores"). ≈ 5 min of the full bench's 10.4 here."""
+    what a perfect code of IRFD's layout scores"). ≈ 5 min of the full bench's 10.4–11.1 here."""
     result = dci(codes.concatenated(), _factor_matrix(held), split=0.8, discrete=DISCRETE,
                  model="gbt")  # fmt: skip
     return {
