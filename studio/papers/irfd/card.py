@@ -59,6 +59,18 @@ POSE_LABELS = {
     "(docs/IRFD.md); SynthTalk gives every image's pose for free",
 }
 
+JAW_LABELS = {
+    "what": "weak jaw supervision (`--jaw-weight W`, in an `--emotion-only` stage): a linear head "
+    "on the emotion code regresses the jaw opening (MSE, opening / 0.6), weighed W; the paper "
+    "has no jaw labels (and no such factor: DCI over the jaw is this studio's bar)",
+    "why": "no code held the jaw (R² 0.01 from all 176 dimensions, tree DCI's informativeness), so "
+    "the tree DCI spread the jaw's importance over dimensions that carry other factors: the "
+    "shipped codes with the true jaw added to the emotion code read 0.730 against 0.628 "
+    "(docs/IRFD.md, 'A code for the jaw'); the mouth is part of the expression, and SPEAK "
+    "smooths the emotion code over time (σ = 6 frames), so a source's lip-rate jaw does not "
+    "reach its videos",
+}
+
 
 SWAP_WEIGHT_WHY = (
     "measured on this set at lr 3e-4: with weight 1 (or ramping to 1) the swap terms' gradient "
@@ -167,6 +179,8 @@ def deviations(options: dict, earlier: list[dict] | tuple = ()) -> list[dict]:
         out.append(SPLIT_ENCODERS)
     if used("pose_labels"):
         out.append(POSE_LABELS)
+    if used("jaw_weight"):
+        out.append(JAW_LABELS)
     weighted = [o for o in stages if o.get("face_weight") or o.get("feature_weight")]
     if weighted:
         out.append(face_weights(weighted[0]))

@@ -191,6 +191,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help="E_e and its classifier alone learn, from the emotion cross-entropy; the rest frozen",
     )  # fmt: skip
     group.add_argument(
+        "--jaw-weight", type=float, default=0.0,
+        help="deviation (with --emotion-only): a linear head on the emotion code regresses the "
+        "jaw opening, weighed this much",
+    )  # fmt: skip
+    group.add_argument(
         "--face-weight", type=float, default=0.0,
         help="deviation: self-reconstruction's face pixels weigh 1 + this",
     )  # fmt: skip
@@ -229,6 +234,7 @@ def train_command(args, argv: list[str]) -> dict:
         feature_weight=getattr(args, "feature_weight", 0.0),
         generator_only=getattr(args, "generator_only", False),
         emotion_only=getattr(args, "emotion_only", False),
+        jaw_weight=getattr(args, "jaw_weight", 0.0),
         more_people=str(more) if more.name else "",
     )
     out = args.out or "runs/irfd"
@@ -272,7 +278,7 @@ def _option_flags(options: dict) -> list[str]:
     switches = ("literal_triplet", "frozen_reencoding", "split_encoders", "pose_labels",
                 "encoders_only", "generator_only", "emotion_only")  # fmt: skip
     flags += [f"--{k.replace('_', '-')}" for k in switches if options.get(k)]
-    for k in ("face_weight", "feature_weight"):
+    for k in ("face_weight", "feature_weight", "jaw_weight"):
         if options.get(k):
             flags += [f"--{k.replace('_', '-')}", f"{options[k]:g}"]
     if options.get("init_from"):

@@ -25,6 +25,9 @@ Measured deviations (docs/IRFD.md, "Split encoders" and the sections after it):
   warm-up run that trains E_i and E_e before G_d joins.
 - `pose_labels`: a linear head on the pose code regresses (yaw, pitch, roll) — weak pose
   supervision; the paper learns pose without labels.
+- `jaw_weight` (with `emotion_losses`): a linear head on the emotion code regresses the jaw
+  opening — weak labels, so that some code holds the mouth: no code read it (R² 0.01), and the
+  DCI bar's seventh factor spread its importance over every code's dimensions.
 - face weights (`weights`, from `regions.pixel_weights`): self-reconstruction's pixels on the
   face and on its eyes and lips count more — a plain MSE was met by a head with no eyes or
   mouth; `generator_losses` trains G_d alone on it, every encoder frozen.
@@ -46,6 +49,7 @@ TERMS = ("identity", "cls", "pose", "emotion", "self")  # the paper's five (Tabl
 MARGIN = 0.2  # α of the triplet, on unit-normalised identity codes (the paper gives no value)
 REAL_MARGIN = 0.5  # the real-image triplet's: wider, so that a person's images must gather
 POSE_SCALE = 30.0  # degrees → the pose head's target scale
+JAW_SCALE = 0.6  # the set's jaw opening, uniform in [0, 0.6] → the jaw head's target in [0, 1]
 
 
 @dataclass(frozen=True)
@@ -119,13 +123,22 @@ def generator_losses(model: Irfd, images: torch.Tensor, weights: torch.Tensor | 
     return {"loss": rec, "self": rec}
 
 
-def emotion_losses(model: Irfd, images: torch.Tensor, emo: torch.Tensor
+def emotion_losses(model: Irfd, images: torch.Tensor, emo: torch.Tensor,
+                   jaw: torch.Tensor | None = None, jaw_weight: float = 0.0,
                    ) -> dict[str, torch.Tensor]:  # fmt: skip
     """`emotion_only`: E_e and C_m learn from the emotion cross-entropy alone. Nothing else
     runs, so every other network and its batch-norm statistics stay as they were (docs/IRFD.md,
-    "Emotion: more steps for the shipped encoder": E_e was far from trained)."""
-    cls = F.cross_entropy(model.classifier(model.emotion(images)), emo)
-    return {"loss": cls, "cls": cls}
+    "Emotion: more steps for the shipped encoder": E_e was far from trained). With
+    `jaw_weight` > 0 the jaw head also regresses the images' jaw opening `jaw` (B,) from the
+    emotion code, weighed `jaw_weight`."""
+    code = model.emotion(images)
+    cls = F.cross_entropy(model.classifier(code), emo)
+    if jaw_weight <= 0:
+        return {"loss": cls, "cls": cls}
+    if jaw is None or not model.config.jaw_regressor:
+        raise ValueError("jaw_weight needs the images' jaw opening and a model with a jaw head")
+    jaw_term = F.mse_loss(model.jaw_regressor(code).squeeze(1), jaw / JAW_SCALE)
+    return {"loss": cls + jaw_weight * jaw_term, "cls": cls, "jaw_label": jaw_term}
 
 
 def encoder_losses(

@@ -31,6 +31,7 @@ class IrfdConfig:
     decoder_widths: tuple[int, ...] = (192, 160, 128, 64, 32, 16)  # 4² → 128²
     n_emotions: int = len(EMOTIONS)
     pose_regressor: bool = False  # a linear (yaw, pitch, roll) head on the pose code: weak labels
+    jaw_regressor: bool = False  # a linear jaw-opening head on the emotion code: weak labels
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -144,7 +145,8 @@ class Generator(nn.Module):
 
 class Irfd(nn.Module):
     """E_i, E_e, E_p, the emotion classifier C_m on the emotion code, and G_d (and, with
-    `pose_regressor`, the weakly supervised pose head: a deviation, see losses.py)."""
+    `pose_regressor` / `jaw_regressor`, the weakly supervised pose and jaw heads: deviations, see
+    losses.py)."""
 
     def __init__(self, config: IrfdConfig | None = None):
         super().__init__()
@@ -155,6 +157,8 @@ class Irfd(nn.Module):
         self.classifier = nn.Linear(c.emotion_dim, c.n_emotions)
         if c.pose_regressor:
             self.pose_regressor = nn.Linear(c.pose_dim, 3)
+        if c.jaw_regressor:
+            self.jaw_regressor = nn.Linear(c.emotion_dim, 1)
         self.generator = Generator(c)
 
     def encode(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

@@ -56,6 +56,9 @@ class IrfdOptions:
     generator_only: bool = False
     # E_e and its classifier alone learn, from the emotion cross-entropy; the rest untouched
     emotion_only: bool = False
+    # with `emotion_only`: a linear head on the emotion code also regresses the jaw opening,
+    # weighed this much (weak labels, a measured deviation: docs/IRFD.md "A code for the jaw")
+    jaw_weight: float = 0.0
     # a second set whose people were added as training people (`--more-people`; its folder,
     # recorded so the card can say what the encoders saw — the data come merged)
     more_people: str = ""
@@ -69,11 +72,13 @@ class IrfdOptions:
 def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, index: np.ndarray,
                n: int, rng: np.random.Generator, angles: np.ndarray | None = None,
                weigh: Callable[[np.ndarray], np.ndarray] | None = None,
+               jaw: np.ndarray | None = None,
                ) -> dict[str, torch.Tensor]:  # fmt: skip
     """n pairs of images (from `index`) whose people differ, and for each S another image of
     the same person (`same_s`; S itself when the person has one image in `index`). With
     `angles` ((N, 3) degrees) the pairs' angles come too, S's then T's; with `weigh` (image
-    indices → (k, 1, H, W)) the self-reconstruction weights of S's then T's."""
+    indices → (k, 1, H, W)) the self-reconstruction weights of S's then T's; with `jaw` ((N,))
+    the jaw opening of S's, S's others' and T's, in that order (the emotion-only stage's)."""
     s = rng.choice(index, n)
     t = rng.choice(index, n)
     same = identity[s] == identity[t]
@@ -95,6 +100,8 @@ def pair_batch(images: np.ndarray, identity: np.ndarray, emotion: np.ndarray, in
         batch["angles"] = torch.as_tensor(angles[np.r_[s, t]], dtype=torch.float32)
     if weigh is not None:
         batch["weights"] = torch.as_tensor(weigh(np.r_[s, t]))
+    if jaw is not None:
+        batch["jaw"] = torch.as_tensor(jaw[np.r_[s, same_s, t]], dtype=torch.float32)
     return batch
 
 
@@ -135,10 +142,14 @@ def train_irfd(
     torch.manual_seed(options.seed)
     if options.weighted() and landmarks is None:
         raise ValueError("face weights need the set's landmarks (regions.set_landmarks)")
+    if options.jaw_weight and not options.emotion_only:
+        raise ValueError("jaw_weight trains the emotion-only stage's jaw head: add emotion_only")
     if config is None and options.init_from:
         config = _source_config(Path(options.init_from))
     if options.pose_labels:
         config = replace(config or IrfdConfig(), pose_regressor=True)
+    if options.jaw_weight:
+        config = replace(config or IrfdConfig(), jaw_regressor=True)
     model = Irfd(config)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -167,8 +178,9 @@ def train_irfd(
 
     def get_batch(step, rng, rank, world):
         n = options.pairs // world
+        jaw = data["jaw"] if options.jaw_weight else None
         batch = pair_batch(data["images"], data["identity"], data["emotion"], order, n, rng,
-                           angles, weigh_rows)  # fmt: skip
+                           angles, weigh_rows, jaw)  # fmt: skip
         ramp = min(1.0, step / options.swap_ramp) if options.swap_ramp else 1.0
         batch["swap_weight"] = options.swap_weight * ramp
         return batch
@@ -179,7 +191,8 @@ def train_irfd(
             if options.encoders_only:
                 return encoder_losses(m, batch["s"], batch["same_s"], batch["t"], labels,
                                       batch["ids"])  # fmt: skip
-            return emotion_losses(m, torch.cat([batch["s"], batch["same_s"], batch["t"]]), labels)
+            images = torch.cat([batch["s"], batch["same_s"], batch["t"]])
+            return emotion_losses(m, images, labels, batch.get("jaw"), options.jaw_weight)
         if options.generator_only:
             return generator_losses(m, torch.cat([batch["s"], batch["t"]]), batch.get("weights"))
         return irfd_losses(

@@ -20,4 +20,5 @@ def data():
         "roll": rng.normal(0, 5, n),
     }
     out["held_out"] = out["identity"] >= 5
+    out["jaw"] = rng.uniform(0.0, 0.6, n)
     return out

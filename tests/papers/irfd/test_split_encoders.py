@@ -15,7 +15,13 @@ from studio.nn.blocks import weighted_mse
 from studio.nn.checkpoints import load_checkpoint
 from studio.papers.irfd import cli
 from studio.papers.irfd.codes import encoder_fingerprint, load_run
-from studio.papers.irfd.losses import LossOptions, _frozen, irfd_losses, real_triplet
+from studio.papers.irfd.losses import (
+    LossOptions,
+    _frozen,
+    emotion_losses,
+    irfd_losses,
+    real_triplet,
+)
 from studio.papers.irfd.model import Irfd, IrfdConfig
 from studio.papers.irfd.train import IrfdOptions, _init_from, pair_batch, train_irfd
 
@@ -254,3 +260,59 @@ def test_an_emotion_only_run_trains_the_emotion_encoder_and_classifier_and_nothi
     )  # fmt: skip
     assert any("--emotion-only" in d["what"] for d in card["deviations"])
     assert "--emotion-only" in card["training"]["trained_by"]
+
+
+def test_the_jaw_term_regresses_the_opening_scaled_to_one_from_the_emotion_code():
+    """`emotion_losses` with a jaw weight: MSE of the jaw head on the emotion code against the
+    opening / 0.6, added to the cross-entropy at its weight; its gradient reaches E_e."""
+    torch.manual_seed(0)
+    model = Irfd(IrfdConfig(**{**TINY.to_dict(), "jaw_regressor": True}))
+    with torch.no_grad():
+        model.jaw_regressor.weight.zero_()
+        model.jaw_regressor.bias.fill_(0.5)  # reads 0.5 whatever the code: the middle opening
+    images, labels = torch.rand(4, 3, 128, 128), torch.tensor([0, 1, 2, 3])
+    half_open = emotion_losses(model, images, labels, torch.full((4,), 0.3), jaw_weight=10.0)
+    assert float(half_open["jaw_label"]) == pytest.approx(0.0, abs=1e-10)
+    wide = emotion_losses(model, images, labels, torch.full((4,), 0.6), jaw_weight=10.0)
+    assert float(wide["jaw_label"]) == pytest.approx(0.25)  # (1.0 - 0.5)²
+    assert float(wide["loss"]) == pytest.approx(float(wide["cls"]) + 2.5, rel=1e-5)
+    with torch.no_grad():
+        model.jaw_regressor.weight.normal_()
+    model.zero_grad()
+    emotion_losses(model, images, labels, torch.full((4,), 0.6), jaw_weight=10.0)[
+        "jaw_label"
+    ].backward()
+    assert _grads(model.emotion) > 0
+    with pytest.raises(ValueError, match="jaw head"):
+        emotion_losses(Irfd(TINY), images, labels, torch.full((4,), 0.6), jaw_weight=1.0)
+
+
+def test_a_jaw_stage_trains_the_emotion_encoder_and_its_heads_only_and_ships_its_deviation(
+    data, tmp_path
+):
+    """`--emotion-only --jaw-weight W`: E_e, C_m and the new jaw head learn; E_i, E_p and G_d
+    stay bit for bit; the term is logged; the card and the flags name the stage."""
+    with pytest.raises(ValueError, match="emotion_only"):
+        train_irfd(data, IrfdOptions(steps=1, pairs=4, jaw_weight=1.0), tmp_path / "bad", TINY)
+    train_irfd(data, IrfdOptions(steps=2, pairs=4, split_encoders=True, swap_weight=0.0),
+               tmp_path / "first", TINY)  # fmt: skip
+    before = load_run(tmp_path / "first").state_dict()
+    options = IrfdOptions(steps=3, pairs=4, emotion_only=True, jaw_weight=10.0,
+                          init_from=str(tmp_path / "first"))  # fmt: skip
+    train_irfd(data, options, tmp_path / "second")
+    model = load_run(tmp_path / "second")
+    assert model.config.jaw_regressor and model.jaw_regressor.in_features == TINY.emotion_dim
+    after = model.state_dict()
+    for k, v in before.items():
+        if k.startswith(("identity.", "pose.", "generator.")):
+            assert torch.equal(after[k], v), k
+    assert not torch.equal(after["emotion.head.weight"], before["emotion.head.weight"])
+    rows = [
+        json.loads(line) for line in (tmp_path / "second" / "log.jsonl").read_text().splitlines()
+    ]
+    assert rows[-1]["jaw_label"] > 0
+    saved = json.loads((tmp_path / "second" / "irfd_options.json").read_text())
+    flags = cli._option_flags(saved)
+    assert flags[flags.index("--jaw-weight") + 1] == "10" and "--emotion-only" in flags
+    assert any("weak jaw supervision" in d["what"] for d in cli.deviations(saved))
+    assert not any("weak jaw" in d["what"] for d in cli.deviations({}))
