@@ -10,8 +10,8 @@ tree importance falls on one of the seven factors, weighted by the dimension's s
 importance. So a dimension loses in two ways: its code holds a factor that belongs elsewhere
 (pose in the emotion code), or a factor no code holds well spreads its importance — which the
 trees still sum to one per factor — over dimensions that carry other factors. This script
-prints, for the codes as they are (`as_is`) and for label-made counterfactuals of them, the DCI, each
-code block's importance by factor, and each block's share of what DCI loses
+prints, for the codes as they are (`as_is`) and for label-made counterfactuals of them, the
+DCI, each code block's importance by factor, and each block's share of what DCI loses
 (Σ_d ρ_d · H(P_d) over the block's dimensions). The counterfactuals use the held-out images' own
 labels, so they are upper bounds on what training could give, not models:
 
