@@ -63,12 +63,13 @@ JAW_LABELS = {
     "what": "weak jaw supervision (`--jaw-weight W`, in an `--emotion-only` stage): a linear head "
     "on the emotion code regresses the jaw opening (MSE, opening / 0.6), weighed W; the paper "
     "has no jaw labels (and no such factor: DCI over the jaw is this studio's bar)",
-    "why": "no code held the jaw (R² 0.01 from all 176 dimensions, tree DCI's informativeness), so "
-    "the tree DCI spread the jaw's importance over dimensions that carry other factors: the "
-    "shipped codes with the true jaw added to the emotion code read 0.730 against 0.628 "
-    "(docs/IRFD.md, 'A code for the jaw'); the mouth is part of the expression, and SPEAK "
-    "smooths the emotion code over time (σ = 6 frames), so a source's lip-rate jaw does not "
-    "reach its videos",
+    "why": "no code held the jaw (tree R² 0.01 from all 176 dimensions), so the tree DCI spread "
+    "its importance over dimensions that carry other factors: the codes with the true jaw added "
+    "to the emotion code read 0.730 against 0.628. The shipped stage (3,000 steps, W = 10) reads "
+    "the jaw from the emotion code at R² 0.84 and keeps the emotion probe (0.903; docs/IRFD.md, "
+    "'DCI: where the shipped codes lose, and a code for the jaw'). The mouth is part of an "
+    "expression, and SPEAK smooths the emotion code over time (σ = 6 frames), so a source's "
+    "lip-rate jaw does not reach its videos",
 }
 
 

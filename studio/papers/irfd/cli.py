@@ -207,6 +207,9 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 def train_command(args, argv: list[str]) -> dict:
     """Build the set if needed, train, and ship the encoders + G_d with a model card."""
+    if getattr(args, "jaw_weight", 0.0) and not getattr(args, "emotion_only", False):
+        raise StudioError("--jaw-weight trains the jaw head of an --emotion-only stage: add "
+                          "--emotion-only")  # fmt: skip
     folder = Path(getattr(args, "imageset", DEFAULT_SET))
     if not (folder / MANIFEST).exists():
         build_imageset(PRESETS["tiny" if args.quick else "default"], folder)

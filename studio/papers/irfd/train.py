@@ -57,7 +57,8 @@ class IrfdOptions:
     # E_e and its classifier alone learn, from the emotion cross-entropy; the rest untouched
     emotion_only: bool = False
     # with `emotion_only`: a linear head on the emotion code also regresses the jaw opening,
-    # weighed this much (weak labels, a measured deviation: docs/IRFD.md "A code for the jaw")
+    # weighed this much (weak labels, a measured deviation: docs/IRFD.md, "DCI: where the
+    # shipped codes lose, and a code for the jaw")
     jaw_weight: float = 0.0
     # a second set whose people were added as training people (`--more-people`; its folder,
     # recorded so the card can say what the encoders saw — the data come merged)
