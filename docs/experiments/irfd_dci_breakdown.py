@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.eval.disentanglement import dci
+from studio.eval.disentanglement import _entropy, dci
 from studio.papers.irfd.bench import DISCRETE, FACTORS, _factor_matrix, split
 from studio.papers.irfd.codes import Codes, encode, load_irfd, load_run
 from studio.papers.irfd.imageset import load_imageset
@@ -64,9 +64,7 @@ def breakdown(held: dict, codes: Codes) -> dict:
                  model="gbt")  # fmt: skip
     r = result.importance
     rho = r.sum(1) / r.sum()
-    p = r / r.sum(1, keepdims=True).clip(1e-300)
-    entropy = -np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0).sum(1)
-    loss = rho * entropy / np.log(r.shape[1])  # per dimension; Σ = 1 − D
+    loss = rho * _entropy(r, axis=1) / np.log(r.shape[1])  # per dimension (dci's); Σ = 1 − D
     ends = np.cumsum([0, codes.identity.shape[1], codes.emotion.shape[1], codes.pose.shape[1]])
     share = r / r.sum(0, keepdims=True).clip(1e-12)
     blocks = {}
