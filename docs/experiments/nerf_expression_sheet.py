@@ -1,7 +1,7 @@
 """A contact sheet of what the fitted NeRF draws of each emotion: per emotion (columns, 2 frames
 each), the ground truth, then each fit's render of the same held-out frames with their own codes,
 then with the emotion's mean code (what the bench's emotion bar asks for). Each image is
-captioned with the tracked judge's read (`studio/papers/nerf/emotion_judge.py`).
+captioned with the tracked judge's read (`studio/papers/jean/tracked_emotion_judge.py`).
 
     PYTHONPATH=. python docs/experiments/nerf_expression_sheet.py [NAME=RUN ...] --out sheet.jpg
 
@@ -17,8 +17,8 @@ import os
 import cv2
 import numpy as np
 
+from studio.papers.jean.tracked_emotion_judge import load_judge, still_features
 from studio.papers.nerf.bench import DEFAULT_PRESET, Scene, fitted_for_bench
-from studio.papers.nerf.emotion_judge import load_judge, still_features
 from studio.papers.nerf.preset import load_preset
 from studio.synth.emotions import EMOTIONS
 

@@ -163,7 +163,7 @@ def build_novel_view_tab(state: gr.State) -> dict:
                     label="expression",
                 )  # fmt: skip
                 max_yaw = gr.Slider(5, 45, value=35, step=1, label="orbit ±yaw (°)")
-                draft_video = gr.Checkbox(False, label="draft (128², faster)")
+                draft_video = gr.Checkbox(False, label="draft (128², faster)", elem_id="nerf-draft")
                 orbit_btn = gr.Button("Render orbit video", elem_id="nerf-orbit-button")
             with gr.Column():
                 video = gr.Video(label="Orbit (mp4 with sound)", elem_id="nerf-orbit-video")

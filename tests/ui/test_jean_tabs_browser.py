@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import needs_checkpoint
+from tests.ui.entry import set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,15 +33,9 @@ def _image_src(page, elem_id: str) -> str:
     )
 
 
-def _set_slider(page, elem_id: str, value: float) -> None:
-    box = page.locator(f"#{elem_id} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
-
-
 def test_interpolation_slider_rerenders_and_exports(page):
     page.get_by_role("tab", name="Expression interpolation").click()
-    _set_slider(page, "interp-alpha", 0.0)
+    set_slider(page, "interp-alpha", 0.0)
     page.wait_for_selector("#interp-image img")
     page.wait_for_function(
         "() => { const p = document.querySelector('#interp-bars .js-plotly-plot');"
@@ -51,7 +46,7 @@ def test_interpolation_slider_rerenders_and_exports(page):
         "() => { const i = document.querySelector('#interp-image img');"
         " return i && i.complete && i.naturalWidth === 256; }"
     )
-    _set_slider(page, "interp-alpha", 1.5)
+    set_slider(page, "interp-alpha", 1.5)
     page.wait_for_function(
         f"() => {{ const i = document.querySelector('#interp-image img');"
         f" return i && i.src !== {first!r}; }}"
@@ -82,7 +77,7 @@ def test_the_tsne_map_is_drawn_when_the_tab_opens(page):
 
 def test_tsne_map_scores_point_and_send_to_interpolation(page):
     page.get_by_role("tab", name="t-SNE explorer").click()
-    _set_slider(page, "tsne-points", 1000)
+    set_slider(page, "tsne-points", 1000)
     page.locator("#tsne-run").click()
     page.wait_for_function(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
@@ -108,7 +103,7 @@ def test_tsne_map_scores_point_and_send_to_interpolation(page):
     page.wait_for_selector("#tsne-frame img")
     page.wait_for_selector("#tsne-point-info >> text=#5")
     # the points slider moves after the map is drawn: a click still reads the drawn map
-    _set_slider(page, "tsne-points", 3000)
+    set_slider(page, "tsne-points", 3000)
     page.evaluate(
         "() => { const p = document.querySelector('#tsne-plot .js-plotly-plot');"
         " p.emit('plotly_click', {points: [{customdata: 999}]}); }"
@@ -160,7 +155,7 @@ def test_a_users_photo_on_the_map_gets_a_novelty_score(page):
     )
     page.wait_for_selector("#sources-status >> text=portrait.jpg: 1 frame(s), face in 1")
     page.get_by_role("tab", name="t-SNE explorer").click()
-    _set_slider(page, "tsne-points", 500)
+    set_slider(page, "tsne-points", 500)
     page.locator("#tsne-run").click()
     page.wait_for_selector("#tsne-scores >> text=percentile of the bank's own")
     page.wait_for_selector("#tsne-scores >> text=Codes from")

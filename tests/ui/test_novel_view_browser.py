@@ -6,10 +6,10 @@ Needs the shipped nerf checkpoint (the tab is replaced by its training command w
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from studio.media.ffmpeg import probe
 from tests.ui.conftest import needs_checkpoint
+from tests.ui.entry import check_box, fill_text, set_slider
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,9 +32,7 @@ def test_opening_the_tab_draws_a_view_and_the_yaw_slider_turns_it(page):
     page.wait_for_selector("#nerf-info >> text=yaw +0°")
     first = _image_src(page)
     assert first
-    box = page.locator("#nerf-yaw input[type=number]")
-    box.fill("30")
-    box.press("Enter")
+    set_slider(page, "nerf-yaw", 30)
     page.wait_for_selector("#nerf-info >> text=yaw +30°")
     page.wait_for_function(
         "(before) => { const i = document.querySelector('#nerf-view img');"
@@ -48,8 +46,8 @@ def test_opening_the_tab_draws_a_view_and_the_yaw_slider_turns_it(page):
 def test_orbit_video_is_an_mp4_with_sound(page, tmp_path):
     page.get_by_role("tab", name="Novel view (NeRF)").click()
     page.get_by_text("Orbit video with sound").click()
-    page.locator("#nerf-text textarea").fill("Turn around.")
-    page.get_by_label("draft (128², faster)").check()
+    fill_text(page, "#nerf-text textarea", "Turn around.")
+    check_box(page, "#nerf-draft input")
     page.locator("#nerf-orbit-button").click()
     page.wait_for_function(
         "() => { const v = document.querySelector('#nerf-orbit-video video');"
@@ -69,7 +67,7 @@ def test_orbit_video_is_an_mp4_with_sound(page, tmp_path):
 def test_empty_text_gets_a_message(page):
     page.get_by_role("tab", name="Novel view (NeRF)").click()
     page.get_by_text("Orbit video with sound").click()
-    page.locator("#nerf-text textarea").fill("  ")
+    fill_text(page, "#nerf-text textarea", "  ")
     page.locator("#nerf-orbit-button").click()
     # in the orbit's status line, which stays (the pop-up fades after 10 s)
     page.wait_for_selector("#nerf-orbit-info >> text=Type something to say")
@@ -96,32 +94,14 @@ def test_fit_to_my_clip_needs_a_video_first(page):
     page.wait_for_selector("#nerf-fit-status >> text=Load your video as the identity source")
 
 
-def _type_into_slider(page, elem_id: str, value: int) -> None:
-    """Type a value into a slider's number box until the slider holds it: the Fit button sends
-    the slider's value, and a value typed while the page was still busy was once lost (the fit
-    ran the default 2,000 steps, ≈ 15 min)."""
-    box = page.locator(f"#{elem_id} input[type=number]")
-    slider = f"document.querySelector('#{elem_id} input[type=range]')"
-    held = f"() => ({slider} || {{}}).value === '{value}'"
-    for _ in range(20):
-        box.fill(str(value))
-        box.press("Enter")
-        try:
-            page.wait_for_function(held, timeout=3000)
-            return
-        except PlaywrightTimeout:
-            continue
-    raise AssertionError(f"#{elem_id} never took the value {value}")
-
-
 def test_fit_to_my_clip_previews_and_adds_the_person(page, talking_clip):
     page.locator("#identity-video input[type=file]").set_input_files(str(talking_clip))
     page.wait_for_selector("#sources-status >> text=my talk.mp4")
     page.get_by_role("tab", name="Novel view (NeRF)").click()
     page.wait_for_selector("#nerf-info >> text=yaw +0°")
     page.get_by_text("Fit to my clip").first.click()
-    _type_into_slider(page, "nerf-fit-steps", 10)
-    page.locator("#nerf-fit-name textarea").fill("browser fit")
+    set_slider(page, "nerf-fit-steps", 10)
+    fill_text(page, "#nerf-fit-name textarea", "browser fit")
     page.locator("#nerf-fit-button").click()
     # a real fit (tracking, plates, codes, 10 steps, the occupancy grid): about a minute alone,
     # several while other jobs load the CPU — the ceiling is generous, the wait is for the text

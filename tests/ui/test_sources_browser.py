@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.ui.entry import fill_text, set_slider
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +43,7 @@ def test_portrait_and_audio_show_overlay_and_plots(page):
 
 
 def test_typed_text_is_spoken_and_plotted(page):
-    page.locator("#speak-text textarea").fill("Hello from the studio.")
+    fill_text(page, "#speak-text textarea", "Hello from the studio.")
     page.locator("#speak-button").click()
     _plot_has_data(page, "audio-plot")
     page.wait_for_selector("#sources-status >> text=Hello from the studio")
@@ -80,10 +82,10 @@ def _no_error_badges(page) -> None:
 
 
 def test_a_failed_speak_keeps_the_audio_it_had(page):
-    page.locator("#speak-text textarea").fill("Hello from the studio.")
+    fill_text(page, "#speak-text textarea", "Hello from the studio.")
     page.locator("#speak-button").click()
     page.wait_for_selector("#sources-status >> text=Hello from the studio")
-    page.locator("#speak-text textarea").fill("   ")
+    fill_text(page, "#speak-text textarea", "   ")
     page.locator("#speak-button").click()
     page.wait_for_selector("text=The text is empty")
     _no_error_badges(page)
@@ -131,9 +133,7 @@ def test_a_pose_video_is_tracked_with_a_frame_slider(page, portrait_clip):
     assert traces[:3] == [25, 25, 25]  # yaw, pitch, roll over the clip
     # a typed frame number (and an arrow key) shows that frame, not only a mouse drag
     before = page.evaluate("() => document.querySelector('#overlay img').src")
-    box = page.locator("#frame-slider input[type=number]")
-    box.fill("20")
-    box.press("Enter")
+    set_slider(page, "frame-slider", 20)
     page.wait_for_function(f"() => document.querySelector('#overlay img').src !== {before!r}")
     after_typed = page.evaluate("() => document.querySelector('#overlay img').src")
     slider.focus()

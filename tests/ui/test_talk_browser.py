@@ -8,6 +8,7 @@ import pytest
 
 from studio.media.ffmpeg import probe
 from tests.ui.conftest import needs_checkpoint
+from tests.ui.entry import fill_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,7 +23,7 @@ def _needs_rhythmic():
 
 def test_typed_text_becomes_an_mp4_with_h264_video_and_aac_sound(page, tmp_path):
     page.get_by_role("tab", name="Talk").click()
-    page.locator("#talk-text textarea").fill("Hello from the Talk tab.")
+    fill_text(page, "#talk-text textarea", "Hello from the Talk tab.")
     page.locator("label", has_text="128").click()
     page.locator("#talk-button").click()
     page.wait_for_function(
@@ -52,7 +53,7 @@ def test_typed_text_becomes_an_mp4_with_h264_video_and_aac_sound(page, tmp_path)
 
 def test_empty_text_gets_a_message_not_an_error_badge(page):
     page.get_by_role("tab", name="Talk").click()
-    page.locator("#talk-text textarea").fill("   ")
+    fill_text(page, "#talk-text textarea", "   ")
     page.locator("#talk-button").click()
     page.wait_for_selector("#talk-info >> text=Type something to say")
 
@@ -60,7 +61,7 @@ def test_empty_text_gets_a_message_not_an_error_badge(page):
 def test_speak_draws_an_irfd_person_saying_typed_text(page, tmp_path):
     needs_checkpoint("speak")
     page.get_by_role("tab", name="Talk").click()
-    page.locator("#talk-text textarea").fill("Speak to me.")
+    fill_text(page, "#talk-text textarea", "Speak to me.")
     box = page.locator("#talk-renderer input")
     box.click()
     box.fill("speak")

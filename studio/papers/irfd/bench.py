@@ -17,6 +17,10 @@
   The tracker finds no face in G_d's output, so the swaps are also read by the set judge
   (`judge.py`, trained on the set's training people; a deviation), beside its reading of the
   held-out people's real images and of G_d's reconstructions of them.
+  The swaps' emotion is read once more by the tracked emotion judge (a linear read of the
+  tracker's blendshapes and landmarks that has seen turned heads; it reads the held-out
+  people's real intensity-3 images at 0.89 where the emotion classifier reads 0.51, so it can
+  show the 0.8 bar): on the swaps, on B's real image and on G_d's reconstruction of B.
 - Speed: the 3×3 swap grid (6 encodes + 9 images), medians after warm-up.
 """
 
@@ -44,6 +48,9 @@ from studio.papers.irfd.imageset import load_imageset
 from studio.papers.irfd.judge import NAME as JUDGE_NAME
 from studio.papers.irfd.judge import load_judge
 from studio.papers.irfd.regions import region_masks, set_landmarks
+from studio.papers.jean.tracked_emotion_judge import NAME as TRACKED_JUDGE_NAME
+from studio.papers.jean.tracked_emotion_judge import load_judge as load_tracked_judge
+from studio.papers.jean.tracked_emotion_judge import still_features
 from studio.synth.emotions import EMOTIONS
 
 BARS = (
@@ -400,6 +407,38 @@ def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
     return out
 
 
+def judged_by_tracked_emotion(model, held: dict, codes: Codes, n: int) -> dict:
+    """The swaps' emotion read by the tracked emotion judge (`studio/papers/jean/
+    tracked_emotion_judge.py`, fitted on the set's training people and the default corpus; a
+    deviation: the bar names the emotion classifier, whose own read of real set images is
+    below the bar), beside its read of B's real image and of G_d's reconstruction of B — what
+    G_d keeps of an expression before any swap. Empty when no judge is shipped."""
+    if not checkpoint_exists(TRACKED_JUDGE_NAME):
+        return {}
+    judge = load_tracked_judge()
+    a, b, c = swap_triples(held, n).T
+    least = int(np.ceil(MIN_JUDGED_SHARE * n))
+    images = {
+        "real": held["images"][b],
+        "reconstructed": generate(model, codes.identity[b], codes.emotion[b], codes.pose[b]),
+        "swap": generate(model, codes.identity[a], codes.emotion[b], codes.pose[c]),
+    }
+    out: dict = {}
+    for name, batch in images.items():
+        features, found = still_features(batch)
+        read = judge.predict(features[found]) if found.any() else np.zeros(0, np.int64)
+        prefix = f"tracked_judge_{name}"
+        out[f"{prefix}_emotion_int3"] = _mean(read == held["emotion"][b[found]], least)
+        out[f"{prefix}_tracked_rate"] = _mean(found)
+        out[f"{prefix}_top_emotion_share"] = _top_share(read)
+        if name == "swap":
+            out["swap_tracked_judge_emotion_with_a"] = _mean(
+                read == held["emotion"][a[found]], least
+            )
+    out["swap_tracked_judge_emotion_agreement_int3"] = out.pop("tracked_judge_swap_emotion_int3")
+    return out
+
+
 def speed(model, held: dict, repeats: int) -> dict:
     sources = held["images"][:6]
     times = []
@@ -433,6 +472,7 @@ def score(model, data: dict, quick: bool = False, trees: bool = True) -> dict:
     m.update(reconstruction(model, held, c_held))
     m.update(swaps(model, held, c_held, 60 if quick else 500))
     m.update(judged_by_set_judge(model, held, c_held, 60 if quick else 500))
+    m.update(judged_by_tracked_emotion(model, held, c_held, 60 if quick else 500))
     return m
 
 

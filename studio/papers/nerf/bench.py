@@ -35,8 +35,8 @@ from studio.face.tracker import track_frames
 from studio.nn.checkpoints import checkpoint_exists, load_card
 from studio.nn.loop import read_log
 from studio.nn.spec import Bar
-from studio.papers.nerf.emotion_judge import NAME as JUDGE
-from studio.papers.nerf.emotion_judge import load_judge, read_emotions
+from studio.papers.jean.tracked_emotion_judge import NAME as JUDGE
+from studio.papers.jean.tracked_emotion_judge import load_judge, read_emotions
 from studio.papers.nerf.export import fit_command, fitted_from_run, ship
 from studio.papers.nerf.fit import NOSE_BASE
 from studio.papers.nerf.preset import Preset, load_preset

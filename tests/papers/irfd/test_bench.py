@@ -51,6 +51,11 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
     assert 0 <= m["swap_judge_identity_nearest_a"] + m["swap_judge_identity_nearest_b"] <= 1
     assert 1 / 8 <= m["set_judge_reconstructed_top_emotion_share"] <= 1
     assert m["set_judge_real_yaw_error_deg"] >= 0 and m["swap_judge_pitch_error_deg"] >= 0
+    # the tracked emotion judge reads B's real images (faces it finds) beside the swaps
+    assert m["tracked_judge_real_tracked_rate"] > 0.5
+    assert 0 <= m["tracked_judge_real_emotion_int3"] <= 1
+    swapped = m["swap_tracked_judge_emotion_agreement_int3"]
+    assert math.isnan(swapped) or 0 <= swapped <= 1
 
 
 def _clean_codes(people: int = 12, images: int = 30, seed: int = 0):

@@ -15,10 +15,10 @@ from studio.media import audio_from_array
 from studio.media.ffmpeg import probe
 from studio.nerf.talk import talk_nerf
 from studio.nn.checkpoints import checkpoint_exists
+from studio.papers.jean.tracked_emotion_judge import NAME as JUDGE
 from studio.papers.nerf import bench
 from studio.papers.nerf.cli import main as nerf_cli
 from studio.papers.nerf.drive import clip_drive, drive, speech_for
-from studio.papers.nerf.emotion_judge import NAME as JUDGE
 from studio.papers.nerf.export import ship
 from studio.papers.nerf.field import NerfConfig, TalkingNerf
 from studio.papers.nerf.fit import FitOptions, fit, reconstruction_loss

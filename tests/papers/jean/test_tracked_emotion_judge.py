@@ -1,4 +1,5 @@
-"""The NeRF's second emotion judge: a linear read of tracked features that has seen turned heads."""
+"""The tracked emotion judge (the NeRF's and IRFD's second judge): a linear read of tracked features
+that has seen turned heads."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from studio.nn.checkpoints import checkpoint_exists, save_checkpoint
-from studio.papers.nerf.emotion_judge import (
+from studio.papers.jean.tracked_emotion_judge import (
     NAME,
     fit_judge,
     load_judge,
