@@ -12,6 +12,7 @@
   judged by networks IRFD never saw: the tracker's yaw/pitch against C's tracked pose, the
   emotion classifier against B's label, the identity embedder's nearest of A, B, C. Each judge's
   ceiling is measured on the set's own images (the judges were trained on the default corpus).
+  The same judges read G_d's reconstructions of B and C (a swap keeps no more than G_d(E(x))).
   Where the tracker finds a face in fewer than a tenth of the swaps, their readings are NaN
   (not measurable), not a verdict drawn from a handful.
   The tracker finds no face in G_d's output, so the swaps are also read by the set judge
@@ -343,6 +344,15 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
     )
     gt_yaw_err = np.abs(c_pose[c_found, 0] - held["yaw"][c[c_found]])
     least = int(np.ceil(MIN_JUDGED_SHARE * n))  # fewer say nothing of the n (NaN; count kept)
+    # the same judges on G_d's reconstructions of B and of C: a swap draws no more of B's
+    # emotion or of a person than G_d(E(x)) keeps of x's own
+    recon_b = generate(model, codes.identity[b], codes.emotion[b], codes.pose[b])
+    rb_found, rb_lms, _ = judges.track(recon_b)
+    rb_right = judges.emotions(recon_b[rb_found], rb_lms[rb_found]) == held["emotion"][b[rb_found]]
+    recon_c = generate(model, codes.identity[c], codes.emotion[c], codes.pose[c])
+    rc_found, rc_lms, _ = judges.track(recon_c)
+    ok_rc = rc_found & have
+    rc_nearest = _nearest_of_three(judges.embed(recon_c[ok_rc], rc_lms[ok_rc]), trio[ok_rc], proto)
     return {
         "swap_triples": int(n),
         "swap_tracked_rate": _mean(found),
@@ -355,6 +365,8 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
         "swap_identity_nearest_c": _mean(nearest == 2, least),
         "judge_emotion_ceiling_int3": _mean(b_right),
         "judge_identity_ceiling": _mean(c_nearest == 2),
+        "judge_emotion_reconstructed_int3": _mean(rb_right, least),
+        "judge_identity_reconstructed": _mean(rc_nearest == 2, least),
         "judge_tracker_yaw_error_vs_rig_deg": _mean(gt_yaw_err),
         "judge_tracked_rate_set_images": _mean(c_found),
     }

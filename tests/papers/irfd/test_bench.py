@@ -44,6 +44,8 @@ def test_the_quick_bench_measures_every_bar(tmp_path, monkeypatch):
         assert math.isnan(m["swap_identity_nearest_a"]) and math.isnan(m["swap_yaw_error_deg"])
     else:
         assert 0 <= m["swap_identity_nearest_a"] <= 1
+    for name in ("judge_emotion_reconstructed_int3", "judge_identity_reconstructed"):
+        assert math.isnan(m[name]) or 0 <= m[name] <= 1
     assert set(m["dci_importance_share"]) == {"identity", "emotion", "pose"}
     assert m["grid_3x3_seconds"] > 0
     # the shipped set judge reads the swaps, real images and reconstructions (no tracking)
