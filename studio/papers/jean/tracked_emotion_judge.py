@@ -3,9 +3,10 @@
 
 Why here: it reads JEAN's tracked features, and two papers judge with it — the NeRF's driven
 renders (its bench) and IRFD's swaps (its bench, beside the emotion classifier, whose ceiling on
-the IRFD set's real images, 0.51, sits below that bar). It is fitted and shipped by
-`python -m studio.train nerf_emotion_judge` (`studio/papers/nerf/emotion_judge.py`: the IRFD set's
-training people and the default corpus's tracked frames); this module only reads.
+the IRFD set's real images, 0.51, sits below that bar). This module holds the judge, its fit and
+its reads; what it learns from (the IRFD set's training people, the default corpus's tracked
+frames) and its shipping are in `studio/papers/nerf/emotion_judge.py`, run by
+`python -m studio.train nerf_emotion_judge`.
 """
 
 from __future__ import annotations
