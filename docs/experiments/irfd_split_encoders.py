@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from studio.papers.irfd import bench
-from studio.papers.irfd.codes import encode, load_run
+from studio.papers.irfd.codes import encode, generate, load_run
 from studio.papers.irfd.imageset import load_imageset
 
 KEEP = (
@@ -40,7 +40,8 @@ def measure(run: Path, data: dict) -> dict:
     c_train, c_held = encode(model, train["images"]), encode(model, held["images"])
     m = bench.probes(train, held, c_train, c_held)
     m.update(bench.verification_eers(held, c_held))
-    m.update(bench.reconstruction(model, held, c_held))
+    drawn = generate(model, c_held.identity, c_held.emotion, c_held.pose)
+    m.update(bench.reconstruction(held, drawn))
     return {k: round(float(m[k]), 4) for k in KEEP}
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -214,11 +215,31 @@ def tree_dci(held: dict, codes: Codes) -> dict:
     }
 
 
-def reconstruction(model, held: dict, codes: Codes) -> dict:
+@dataclass
+class Drawn:
+    """What G_d draws for the bench, made once and read by every judge: each held-out image's
+    reconstruction G_d(E(x)), and the swap triples with their swaps."""
+
+    reconstructed: np.ndarray  # (N, S, S, 3), the held-out images' order
+    triples: np.ndarray  # (n, 3) image indices: A (identity), B (emotion, int. 3), C (pose)
+    swapped: np.ndarray  # (n, S, S, 3)
+
+
+def draw(model, held: dict, codes: Codes, n: int) -> Drawn:
+    """G_d's reconstructions of the held-out images and `n` swaps (`swap_triples`)."""
+    triples = swap_triples(held, n)
+    a, b, c = triples.T
+    return Drawn(
+        generate(model, codes.identity, codes.emotion, codes.pose),
+        triples,
+        generate(model, codes.identity[a], codes.emotion[b], codes.pose[c]),
+    )
+
+
+def reconstruction(held: dict, reconstructed: np.ndarray) -> dict:
     """PSNR / SSIM of G_d(E(x)) over the crop (the bar), and PSNR inside the face oval and
     inside the eyes and lips (`held["landmarks"]`, `regions.py`): where the expression is."""
-    images = held["images"]
-    out = generate(model, codes.identity, codes.emotion, codes.pose)
+    images, out = held["images"], reconstructed
     m = {
         "self_reconstruction_psnr": float(psnr_batch(out, images).mean()),
         "self_reconstruction_ssim": float(ssim_batch(out, images).mean()),
@@ -317,12 +338,11 @@ def _mean(x: np.ndarray, least: int = 1) -> float:
 MIN_JUDGED_SHARE = 0.1  # swaps read only where the tracker finds a face in a tenth of them
 
 
-def swaps(model, held: dict, codes: Codes, n: int) -> dict:
+def swaps(held: dict, drawn: Drawn) -> dict:
     """Identity from A, emotion from B, pose from C, judged by the three evaluators."""
     judges = Judges()
-    triples = swap_triples(held, n)
+    triples, out, n = drawn.triples, drawn.swapped, len(drawn.triples)
     a, b, c = triples.T
-    out = generate(model, codes.identity[a], codes.emotion[b], codes.pose[c])
     found, lms, pose = judges.track(out)
     c_found, c_lms, c_pose = judges.track(held["images"][c])
     both = found & c_found
@@ -346,10 +366,9 @@ def swaps(model, held: dict, codes: Codes, n: int) -> dict:
     least = int(np.ceil(MIN_JUDGED_SHARE * n))  # fewer say nothing of the n (NaN; count kept)
     # the same judges on G_d's reconstructions of B and of C: a swap draws no more of B's
     # emotion or of a person than G_d(E(x)) keeps of x's own
-    recon_b = generate(model, codes.identity[b], codes.emotion[b], codes.pose[b])
+    recon_b, recon_c = drawn.reconstructed[b], drawn.reconstructed[c]
     rb_found, rb_lms, _ = judges.track(recon_b)
     rb_right = judges.emotions(recon_b[rb_found], rb_lms[rb_found]) == held["emotion"][b[rb_found]]
-    recon_c = generate(model, codes.identity[c], codes.emotion[c], codes.pose[c])
     rc_found, rc_lms, _ = judges.track(recon_c)
     ok_rc = rc_found & have
     rc_nearest = _nearest_of_three(judges.embed(recon_c[ok_rc], rc_lms[ok_rc]), trio[ok_rc], proto)
@@ -378,7 +397,7 @@ def _top_share(labels: np.ndarray) -> float:
     return float(np.bincount(labels).max() / len(labels)) if len(labels) else float("nan")
 
 
-def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
+def judged_by_set_judge(held: dict, drawn: Drawn) -> dict:
     """The swaps again, read by the set judge (`judge.py`; a deviation: the tracker finds no
     face in G_d's output), beside its reading of the same people's real images and of G_d's
     reconstructions of them — the ceilings a swap is read against. Empty when no judge is
@@ -386,7 +405,7 @@ def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
     if not checkpoint_exists(JUDGE_NAME):
         return {}
     judge = load_judge()
-    triples = swap_triples(held, n)
+    triples = drawn.triples
     a, b, c = triples.T
     trio = held["identity"][triples]
     real = judge.read(held["images"])
@@ -394,8 +413,8 @@ def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
     for p in np.unique(held["identity"]):
         e = real.embedding[held["identity"] == p].mean(0)
         proto[int(p)] = e / np.linalg.norm(e)
-    recon = judge.read(generate(model, codes.identity, codes.emotion, codes.pose))
-    swap = judge.read(generate(model, codes.identity[a], codes.emotion[b], codes.pose[c]))
+    recon = judge.read(drawn.reconstructed)
+    swap = judge.read(drawn.swapped)
     strong = held["intensity"] == 3
     nearest = _nearest_of_three(swap.embedding, trio, proto)
     out = {
@@ -419,7 +438,7 @@ def judged_by_set_judge(model, held: dict, codes: Codes, n: int) -> dict:
     return out
 
 
-def judged_by_tracked_emotion(model, held: dict, codes: Codes, n: int) -> dict:
+def judged_by_tracked_emotion(held: dict, drawn: Drawn) -> dict:
     """The swaps' emotion read by the tracked emotion judge (`studio/papers/jean/
     tracked_emotion_judge.py`, fitted on the set's training people and the default corpus; a
     deviation: the bar names the emotion classifier, whose own read of real set images is
@@ -428,12 +447,12 @@ def judged_by_tracked_emotion(model, held: dict, codes: Codes, n: int) -> dict:
     if not checkpoint_exists(TRACKED_JUDGE_NAME):
         return {}
     judge = load_tracked_judge()
-    a, b, c = swap_triples(held, n).T
-    least = int(np.ceil(MIN_JUDGED_SHARE * n))
+    a, b, _ = drawn.triples.T
+    least = int(np.ceil(MIN_JUDGED_SHARE * len(drawn.triples)))
     images = {
         "real": held["images"][b],
-        "reconstructed": generate(model, codes.identity[b], codes.emotion[b], codes.pose[b]),
-        "swap": generate(model, codes.identity[a], codes.emotion[b], codes.pose[c]),
+        "reconstructed": drawn.reconstructed[b],
+        "swap": drawn.swapped,
     }
     out: dict = {}
     for name, batch in images.items():
@@ -481,10 +500,11 @@ def score(model, data: dict, quick: bool = False, trees: bool = True) -> dict:
     m.update(disentanglement(held, c_held))
     if trees:
         m.update(tree_dci(held, c_held))
-    m.update(reconstruction(model, held, c_held))
-    m.update(swaps(model, held, c_held, 60 if quick else 500))
-    m.update(judged_by_set_judge(model, held, c_held, 60 if quick else 500))
-    m.update(judged_by_tracked_emotion(model, held, c_held, 60 if quick else 500))
+    drawn = draw(model, held, c_held, 60 if quick else 500)
+    m.update(reconstruction(held, drawn.reconstructed))
+    m.update(swaps(held, drawn))
+    m.update(judged_by_set_judge(held, drawn))
+    m.update(judged_by_tracked_emotion(held, drawn))
     return m
 
 
