@@ -22,8 +22,8 @@ import numpy as np
 
 from studio.errors import StudioError
 from studio.face.records import N_BLENDSHAPES
+from studio.papers.irfd.imageset import PersonRig
 from studio.papers.irfd.sources import HELD_OUT_IDS, SET
-from studio.papers.irfd.speak.clipset import PersonRig
 from studio.papers.irfd.speak.drive import SpeakModel, drive
 from studio.papers.rhythmic.model import load as load_rhythmic
 from studio.papers.rhythmic.talk import (

@@ -128,13 +128,36 @@ def crop_affine(box: np.ndarray, size: int) -> np.ndarray:
     return np.array([[s, 0, -x0 * s], [0, s, -y0 * s]], np.float32)
 
 
+class PersonRig:
+    """One person of the set at their fixed crop (FOMM-style: one box per person, from the
+    frontal neutral face): rig values and pose → the crop and its landmarks."""
+
+    def __init__(self, config: ImageSetConfig, identity_id: int):
+        p = person(config, identity_id)
+        self.size = config.size
+        self.head = HeadRenderer(p.look, config.render_size, proportions=p.proportions)
+        self.camera = Camera(size=config.render_size)
+        rest = self.head.render(np.zeros(N_BLENDSHAPES, np.float32), np.zeros(6), self.camera)
+        self.affine = crop_affine(crop_box(rest.landmarks, CROP_SCALE), config.size)
+
+    def draw(self, values: np.ndarray, pose6: np.ndarray, light=None, background=None):
+        """(S, S, 3) uint8 crop and (478, 2) landmarks in its pixels."""
+        drawn = self.head.render(values, pose6, self.camera, light, background)
+        crop = cv2.warpAffine(
+            drawn.image, self.affine, (self.size, self.size),
+            flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE,
+        )  # fmt: skip
+        return crop, drawn.landmarks[:, :2] @ self.affine[:, :2].T + self.affine[:, 2]
+
+
+def set_pose6(yaw: float, pitch: float, roll: float) -> np.ndarray:
+    """The set's head pose (degrees) as the renderer's pose6: the head shifts a little with yaw."""
+    return np.array([yaw, pitch, roll, 0.03 * yaw, 0.0, 0.0])
+
+
 def render_person(config: ImageSetConfig, identity_id: int) -> dict[str, np.ndarray]:
     """Every image of one person: (n, size, size, 3) uint8 and their factors."""
-    p = person(config, identity_id)
-    head = HeadRenderer(p.look, config.render_size, proportions=p.proportions)
-    camera = Camera(size=config.render_size)
-    rest = head.render(np.zeros(N_BLENDSHAPES, np.float32), np.zeros(6), camera)
-    affine = crop_affine(crop_box(rest.landmarks, CROP_SCALE), config.size)
+    rig = PersonRig(config, identity_id)
     rng = np.random.default_rng([config.seed, 3, identity_id])
     n = config.images_per_identity
     images = np.empty((n, config.size, config.size, 3), np.uint8)
@@ -142,15 +165,8 @@ def render_person(config: ImageSetConfig, identity_id: int) -> dict[str, np.ndar
     for i in range(n):
         f = draw_factors(rng, config)
         _, light, background = sample_scene(rng, config.render_size)
-        pose6 = np.array([f["yaw"], f["pitch"], f["roll"], 0.03 * f["yaw"], 0.0, 0.0])
-        drawn = head.render(face_values(f), pose6, camera, light, background)
-        images[i] = cv2.warpAffine(
-            drawn.image,
-            affine,
-            (config.size, config.size),
-            flags=cv2.INTER_AREA,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
+        pose6 = set_pose6(f["yaw"], f["pitch"], f["roll"])
+        images[i] = rig.draw(face_values(f), pose6, light, background)[0]
         for k in FACTORS[1:]:
             rows[k].append(f[k])
         rows["identity"].append(identity_id)

@@ -28,6 +28,7 @@ from studio.papers.irfd.imageset import (
     crop_affine,
     face_values,
     person,
+    set_pose6,
 )
 from studio.paths import CACHE, cache_key
 from studio.speech import VISEMES
@@ -56,7 +57,7 @@ def person_landmarks(config: ImageSetConfig, identity_id: int, factors: dict[str
             "jaw": float(factors["jaw"][i]),
         }
         yaw = float(factors["yaw"][i])
-        pose6 = np.array([yaw, factors["pitch"][i], factors["roll"][i], 0.03 * yaw, 0.0, 0.0])
+        pose6 = set_pose6(yaw, factors["pitch"][i], factors["roll"][i])
         points = camera.project(head.landmarks_3d(face_values(f), pose6))[:, :2]
         out[i] = points @ affine[:, :2].T + affine[:, 2]
     return out

@@ -18,17 +18,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from studio.errors import StudioError
-from studio.face.crop import crop_box
-from studio.face.records import N_BLENDSHAPES
 from studio.papers.irfd.imageset import (
-    CROP_SCALE,
     ImageSetConfig,
-    crop_affine,
-    person,
+    PersonRig,
     render_in_processes,
 )
 from studio.speech import FPS, SAMPLE_RATE
@@ -36,7 +31,6 @@ from studio.synth.clip import sample_scene
 from studio.synth.emotions import EMOTIONS
 from studio.synth.identity import sample_identity
 from studio.synth.performance import perform
-from studio.synth.renderer import Camera, HeadRenderer
 from studio.synth.sentences import HELD_OUT_SENTENCES, TRAIN_SENTENCES
 
 FORMAT = 1
@@ -63,28 +57,6 @@ PRESETS = {
     "default": ClipSetConfig(),
     "tiny": ClipSetConfig(name="speak-tiny", train_people=3, held_out_people=1, max_frames=24),
 }
-
-
-class PersonRig:
-    """One person of IRFD's image set at its fixed crop: rig values and pose → crop + its
-    landmarks (the crop box is the set's, from the frontal neutral face)."""
-
-    def __init__(self, people: ImageSetConfig, identity_id: int):
-        p = person(people, identity_id)
-        self.size = people.size
-        self.head = HeadRenderer(p.look, people.render_size, proportions=p.proportions)
-        self.camera = Camera(size=people.render_size)
-        rest = self.head.render(np.zeros(N_BLENDSHAPES, np.float32), np.zeros(6), self.camera)
-        self.affine = crop_affine(crop_box(rest.landmarks, CROP_SCALE), people.size)
-
-    def draw(self, values: np.ndarray, pose6: np.ndarray, light=None, background=None):
-        """(S, S, 3) uint8 crop and (478, 2) landmarks in its pixels."""
-        drawn = self.head.render(values, pose6, self.camera, light, background)
-        crop = cv2.warpAffine(
-            drawn.image, self.affine, (self.size, self.size),
-            flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE,
-        )  # fmt: skip
-        return crop, drawn.landmarks[:, :2] @ self.affine[:, :2].T + self.affine[:, 2]
 
 
 def render_clip(config: ClipSetConfig, identity_id: int, held_out: bool) -> dict[str, np.ndarray]:
