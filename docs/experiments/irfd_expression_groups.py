@@ -28,6 +28,7 @@ import copy
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -154,21 +155,59 @@ def judge_read(images: np.ndarray, emotion: np.ndarray) -> dict[str, float]:
     }
 
 
-def main(variants: list[str]) -> None:
+@dataclass
+class Setup:
+    """Everything a G_d-only run here needs, encoded once by the shipped encoders."""
+
+    data: dict  # the set
+    landmarks: np.ndarray  # the set's (`regions.set_landmarks`)
+    grp: dict  # the expression groups (`groups`)
+    model: torch.nn.Module  # the shipped IRFD
+    codes: list[torch.Tensor]  # the set's identity, emotion, pose codes
+    gcodes: list[torch.Tensor]  # the groups'
+    train_rows: np.ndarray  # the set's training images
+    held: np.ndarray  # 240 held-out set images (every tenth)
+    held_g: np.ndarray  # the held-out groups' rows: 8 per person, in EMOTIONS order
+    int3: np.ndarray  # which of held_g are at intensity 3
+
+    @property
+    def truth(self) -> np.ndarray:
+        return self.data["images"][self.held] / 255.0
+
+    @property
+    def truth_g(self) -> np.ndarray:
+        return (self.grp["images"][self.held_g] / 255.0).reshape(-1, 8, 128, 128, 3)
+
+
+def prepare() -> Setup:
     data = load_imageset(SET)
-    landmarks = set_landmarks(SET, data)
     grp = groups()
     model = load_irfd()
-    codes = encode_all(model, data["images"])
-    gcodes = encode_all(model, grp["images"])
-    train_rows = np.flatnonzero(~data["held_out"])
-    held = np.flatnonzero(data["held_out"])[::10]
-    truth = data["images"][held] / 255.0
-    in_held = np.isin(grp["identity"], list(HELD_OUT))
-    held_g = np.flatnonzero(in_held)  # 8 per person, in EMOTIONS order
-    truth_g = (grp["images"][held_g] / 255.0).reshape(-1, 8, 128, 128, 3)
-    starts = np.flatnonzero(~in_held)[::K]  # each training group's first row
-    int3 = grp["intensity"][held_g] == 3
+    held_g = np.flatnonzero(np.isin(grp["identity"], list(HELD_OUT)))
+    return Setup(
+        data, set_landmarks(SET, data), grp, model, encode_all(model, data["images"]),
+        encode_all(model, grp["images"]), np.flatnonzero(~data["held_out"]),
+        np.flatnonzero(data["held_out"])[::10], held_g, grp["intensity"][held_g] == 3,
+    )  # fmt: skip
+
+
+def scores(g: torch.nn.Module, s: Setup) -> tuple[dict, np.ndarray, np.ndarray]:
+    """G_d's held-out PSNR and `change_scores` on the held-out groups, and its reconstructions
+    of the held-out set images and of the held-out groups, (N, S, S, 3) in [0, 1]."""
+    g.eval()
+    with torch.no_grad():
+        rec = g(*(c[s.held] for c in s.codes)).permute(0, 2, 3, 1).numpy()
+        rec_g = g(*(c[s.held_g] for c in s.gcodes)).permute(0, 2, 3, 1).numpy()
+    g.train()
+    psnr = float(np.mean(-10 * np.log10(((rec - s.truth) ** 2).mean((1, 2, 3)))))
+    return {"psnr": psnr, **change_scores(rec_g.reshape(s.truth_g.shape), s.truth_g)}, rec, rec_g
+
+
+def main(variants: list[str]) -> None:
+    s = prepare()
+    data, grp, model = s.data, s.grp, s.model
+    held_g, int3 = s.held_g, s.int3
+    starts = np.flatnonzero(~np.isin(grp["identity"], list(HELD_OUT)))[::K]  # groups' first rows
     out_path = OUT / "irfd_expression_groups_real.json"
     if not out_path.exists():
         out_path.write_text(json.dumps(judge_read(grp["images"][held_g][int3],
@@ -177,7 +216,7 @@ def main(variants: list[str]) -> None:
     shipped_path = OUT / "irfd_expression_groups_shipped.json"
     if not shipped_path.exists():
         with torch.no_grad():
-            rec = model.generator(*(c[held_g][int3] for c in gcodes)).permute(0, 2, 3, 1).numpy()
+            rec = model.generator(*(c[held_g][int3] for c in s.gcodes)).permute(0, 2, 3, 1).numpy()
         shipped_path.write_text(json.dumps(judge_read((rec * 255 + 0.5).astype(np.uint8),
                                                       grp["emotion"][held_g][int3])))  # fmt: skip
     print("shipped G_d on the groups:", shipped_path.read_text(), flush=True)
@@ -188,23 +227,16 @@ def main(variants: list[str]) -> None:
         g = copy.deepcopy(model.generator).train()
         opt = torch.optim.Adam(g.parameters(), lr=1e-4)
 
-        def evaluate(g: torch.nn.Module) -> tuple[dict, np.ndarray]:
-            g.eval()
-            with torch.no_grad():
-                rec = g(*(c[held] for c in codes)).permute(0, 2, 3, 1).numpy()
-                rec_g = g(*(c[held_g] for c in gcodes)).permute(0, 2, 3, 1).numpy()
-            g.train()
-            psnr = float(np.mean(-10 * np.log10(((rec - truth) ** 2).mean((1, 2, 3)))))
-            return {"psnr": psnr, **change_scores(rec_g.reshape(truth_g.shape), truth_g)}, rec_g
-
-        start, log = time.time(), [{"step": 0, **evaluate(g)[0]}]
+        start, log = time.time(), [{"step": 0, **scores(g, s)[0]}]
         print(variant, log[-1], flush=True)
         for step in range(1, STEPS + 1):
-            rows = rng.choice(train_rows, BATCH)
+            rows = rng.choice(s.train_rows, BATCH)
             group_rows = (rng.choice(starts, GROUP_BATCH)[:, None] + np.arange(K)).ravel()
             x = torch.cat([to_tensor(data["images"][rows]), to_tensor(grp["images"][group_rows])])
-            w = torch.cat([weights(landmarks[rows]), weights(grp["landmarks"][group_rows])])
-            c = [torch.cat([a[rows], b[group_rows]]) for a, b in zip(codes, gcodes, strict=True)]
+            w = torch.cat([weights(s.landmarks[rows]), weights(grp["landmarks"][group_rows])])
+            c = [
+                torch.cat([a[rows], b[group_rows]]) for a, b in zip(s.codes, s.gcodes, strict=True)
+            ]
             err = g(*c) - x
             self_term = (w * err.pow(2)).mean() / w.mean()
             e = err[BATCH:].reshape(GROUP_BATCH, K, *err.shape[1:])
@@ -214,10 +246,10 @@ def main(variants: list[str]) -> None:
             opt.zero_grad()
             loss.backward()
             opt.step()
-            if step % 100 == 0:
-                scores, rec_g = evaluate(g)
+            if step % 100 == 0 or step == STEPS:
+                scored, _, rec_g = scores(g, s)
                 terms = {"self": self_term.item(), "group": group_term.item()}
-                log.append({"step": step, "seconds": round(time.time() - start), **terms, **scores})
+                log.append({"step": step, "seconds": round(time.time() - start), **terms, **scored})
                 print(variant, log[-1], flush=True)
         log.append(judge_read((rec_g[int3] * 255 + 0.5).astype(np.uint8),
                               grp["emotion"][held_g][int3]))  # fmt: skip

@@ -32,16 +32,13 @@ import torch.nn.functional as F
 from docs.experiments.irfd_expression_groups import (
     HELD_OUT,
     OUT,
-    SET,
-    change_scores,
-    encode_all,
     groups,
     judge_read,
+    prepare,
+    scores,
     weights,
 )
-from studio.papers.irfd.codes import load_irfd, to_tensor
-from studio.papers.irfd.imageset import load_imageset
-from studio.papers.irfd.regions import set_landmarks
+from studio.papers.irfd.codes import to_tensor
 from studio.papers.irfd.speak.model import PatchDiscriminator
 
 LAMBDAS = {"gan0.01": 0.01, "gan0.03": 0.03, "gan0.003": 0.003}
@@ -67,45 +64,28 @@ def sharpness(images: np.ndarray) -> float:
 
 
 def main(variants: list[str]) -> None:
-    data = load_imageset(SET)
-    landmarks = set_landmarks(SET, data)
-    grp = groups()
-    model = load_irfd()
-    codes = encode_all(model, data["images"])
-    gcodes = encode_all(model, grp["images"])
-    train_rows = np.flatnonzero(~data["held_out"])
-    held = np.flatnonzero(data["held_out"])[::10]
-    truth = data["images"][held] / 255.0
-    held_g = np.flatnonzero(np.isin(grp["identity"], list(HELD_OUT)))
-    truth_g = (grp["images"][held_g] / 255.0).reshape(-1, 8, 128, 128, 3)
-    int3 = grp["intensity"][held_g] == 3
-    truth_sharp = sharpness(truth)
+    s = prepare()
+    truth_sharp = sharpness(s.truth)
     for variant in variants:
         lam = LAMBDAS[variant]
         torch.manual_seed(0)
         rng = np.random.default_rng(0)
-        g = copy.deepcopy(model.generator).train()
+        g = copy.deepcopy(s.model.generator).train()
         d = Critic().train()
         opt_g = torch.optim.Adam(g.parameters(), lr=1e-4)
         opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, betas=(0.5, 0.999))
 
         def evaluate(g: torch.nn.Module) -> tuple[dict, np.ndarray]:
-            g.eval()
-            with torch.no_grad():
-                rec = g(*(c[held] for c in codes)).permute(0, 2, 3, 1).numpy()
-                rec_g = g(*(c[held_g] for c in gcodes)).permute(0, 2, 3, 1).numpy()
-            g.train()
-            psnr = float(np.mean(-10 * np.log10(((rec - truth) ** 2).mean((1, 2, 3)))))
-            return {"psnr": psnr, "sharpness_share": sharpness(rec) / truth_sharp,
-                    **change_scores(rec_g.reshape(truth_g.shape), truth_g)}, rec_g  # fmt: skip
+            scored, rec, rec_g = scores(g, s)
+            return {**scored, "sharpness_share": sharpness(rec) / truth_sharp}, rec_g
 
         start, log = time.time(), [{"step": 0, **evaluate(g)[0]}]
         print(variant, log[-1], flush=True)
         for step in range(1, STEPS + 1):
-            rows = rng.choice(train_rows, BATCH)
-            x = to_tensor(data["images"][rows])
-            w = weights(landmarks[rows])
-            fake = g(*(c[rows] for c in codes))
+            rows = rng.choice(s.train_rows, BATCH)
+            x = to_tensor(s.data["images"][rows])
+            w = weights(s.landmarks[rows])
+            fake = g(*(c[rows] for c in s.codes))
             d_loss = F.relu(1 - d(x)).mean() + F.relu(1 + d(fake.detach())).mean()
             opt_d.zero_grad()
             d_loss.backward()
@@ -116,13 +96,13 @@ def main(variants: list[str]) -> None:
             opt_g.zero_grad()
             loss.backward()
             opt_g.step()
-            if step % 100 == 0:
-                scores, rec_g = evaluate(g)
+            if step % 100 == 0 or step == STEPS:
+                scored, rec_g = evaluate(g)
                 log.append({"step": step, "seconds": round(time.time() - start), "self": rec.item(),
-                            "adv": adv.item(), "d": d_loss.item(), **scores})  # fmt: skip
+                            "adv": adv.item(), "d": d_loss.item(), **scored})  # fmt: skip
                 print(variant, log[-1], flush=True)
-        log.append(judge_read((rec_g[int3] * 255 + 0.5).astype(np.uint8),
-                              grp["emotion"][held_g][int3]))  # fmt: skip
+        log.append(judge_read((rec_g[s.int3] * 255 + 0.5).astype(np.uint8),
+                              s.grp["emotion"][s.held_g][s.int3]))  # fmt: skip
         print(variant, log[-1], flush=True)
         np.save(OUT / f"irfd_gd_patchgan_{variant}.npy", (rec_g[:16] * 255).astype(np.uint8))
         (OUT / f"irfd_gd_patchgan_{variant}.json").write_text(json.dumps(log, indent=1))
