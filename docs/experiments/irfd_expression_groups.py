@@ -11,17 +11,17 @@ of the group gets wrong alike: the blur) and the rest, which is exactly the erro
 expression changes: Σ_{k<l} ‖(G_k − G_l) − (x_k − x_l)‖² = K Σ_k ‖e_k − ē‖². The group term
 weighs that rest `lam` more.
 
-Run from the repository root:
-`PYTHONPATH=. python docs/experiments/irfd_expression_groups.py control groups4` (≈ 4 min to
-render the groups and encode once, then ≈ 10 min a variant alone on 2 cores). Each variant starts
-from the shipped G_d, every encoder frozen (codes encoded once), and trains G_d alone for STEPS
-steps of 32 set images + 8 groups of 4 at Adam 1e-4, seed 0, the face-weighted L_self (1 + 4 on
-the face + 16 on the eyes and lips) on all 64; `control` has lam = 0, so the two differ only in the
-group term. Scored every 100 steps on held-out people: PSNR of 240 set images, and on one group of
-the 8 emotions (intensity 3) per held-out person how far G_d's change between two emotions matches
-the true change (correlation of the |Δ| maps; their mean size); at the end the tracked emotion judge
-reads the groups' reconstructions (its read of the real images is the ceiling). Writes
-/tmp/irfd_expression_groups_<variant>.json and the last G_d (.safetensors) beside it.
+Run from the repository root: `PYTHONPATH=. python docs/experiments/irfd_expression_groups.py
+control groups4` (≈ 4 min to render the groups, ≈ 8 to encode and judge the real groups once, then
+19 min a variant here). Each variant starts from the shipped G_d, every encoder frozen (codes
+encoded once), and trains G_d alone for STEPS steps of 32 set images + 8 groups of 4 at Adam 1e-4,
+seed 0, the face-weighted L_self (1 + 4 on the face + 16 on the eyes and lips) on all 64; `control`
+has lam = 0, so the two differ only in the group term. Scored every 100 steps on held-out people:
+PSNR of 240 set images, and on one group of the 8 emotions (intensity 3) per held-out person how
+far G_d's change between two emotions matches the true change (correlation of the |Δ| maps; their
+mean size); at the end the tracked emotion judge reads the groups' reconstructions (its read of the
+real images is the ceiling). Writes /tmp/irfd_expression_groups_<variant>.json and the last G_d
+(.safetensors) beside it.
 """
 
 import copy

@@ -11,10 +11,10 @@ images against G_d's reconstructions of them), for STEPS steps of 32 training im
 (D: 1e-4, betas 0.5 / 0.999), seed 0.
 
 Run from the repository root (after docs/experiments/irfd_expression_groups.py has rendered the
-held-out groups): `PYTHONPATH=. python docs/experiments/irfd_gd_patchgan.py gan0.01` (≈ 16 min
-alone on 2 cores). Scored as irfd_expression_groups.py scores (its `control` variant is this
-one without the discriminator, at 64 images a step), plus the sharpness of the held-out
-reconstructions (variance of the Laplacian, as a share of the truth's). Writes
+held-out groups): `PYTHONPATH=. python docs/experiments/irfd_gd_patchgan.py gan0.01` (11 min of
+training after ≈ 10 of setup here). Scored as irfd_expression_groups.py scores (its `control`
+variant is this one without the discriminator, at 64 images a step), plus the sharpness of the
+held-out reconstructions (variance of the Laplacian, as a share of the truth's). Writes
 /tmp/irfd_gd_patchgan_<variant>.json and .npy; `… irfd_gd_patchgan.py sheet
 docs/irfd_expression_sheet.jpg` then draws the three runs' reconstructions under the truth.
 """

@@ -10,7 +10,7 @@ held-out people, then read them again under Gaussian blurs whose PSNR against th
 spans G_d's (23.15 dB on the shipped model): the ceiling of each swap bar at a given sharpness.
 
 Run from the repository root: `PYTHONPATH=. python docs/experiments/irfd_swap_oracle.py
---json docs/benchmarks/irfd_swap_oracle.json` (≈ 15 min alone on 2 cores).
+--json docs/benchmarks/irfd_swap_oracle.json` (7 min alone on 2 cores).
 """
 
 import argparse
