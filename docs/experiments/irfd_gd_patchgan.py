@@ -16,7 +16,8 @@ training after ≈ 10 of setup here). Scored as irfd_expression_groups.py scores
 variant is this one without the discriminator, at 64 images a step), plus the sharpness of the
 held-out reconstructions (variance of the Laplacian, as a share of the truth's). Writes
 /tmp/irfd_gd_patchgan_<variant>.json and .npy; `… irfd_gd_patchgan.py sheet
-docs/irfd_expression_sheet.jpg` then draws the three runs' reconstructions under the truth.
+docs/irfd_expression_sheet.jpg` then draws the three runs' reconstructions under the truth, and
+`… irfd_gd_patchgan.py blur-sharpness` prints the share Gaussian blurs leave (≈ 1 min).
 """
 
 import copy
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 from docs.experiments.irfd_expression_groups import (
     HELD_OUT,
     OUT,
+    SET,
     groups,
     judge_read,
     prepare,
@@ -39,6 +41,7 @@ from docs.experiments.irfd_expression_groups import (
     weights,
 )
 from studio.papers.irfd.codes import to_tensor
+from studio.papers.irfd.imageset import load_imageset
 from studio.papers.irfd.speak.model import PatchDiscriminator
 
 LAMBDAS = {"gan0.01": 0.01, "gan0.03": 0.03, "gan0.003": 0.003}
@@ -122,8 +125,21 @@ def sheet(out: str) -> None:
     cv2.imwrite(out, grid[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
 
 
+def blur_sharpness(sigmas: tuple[float, ...] = (1.0, 1.5)) -> None:
+    """The sharpness share that Gaussian blurs leave on the 240 held-out images the runs score
+    (every tenth): where G_d's own share (`sharpness_share` at step 0) sits on the blur scale."""
+    data = load_imageset(SET)
+    images = data["images"][np.flatnonzero(data["held_out"])[::10]]
+    truth = sharpness(images / 255.0)
+    for sigma in sigmas:
+        blurred = np.stack([cv2.GaussianBlur(x, (0, 0), sigma) for x in images])
+        print(f"sigma {sigma:g}: sharpness share {sharpness(blurred / 255.0) / truth:.3f}")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["sheet"]:
+    if sys.argv[1:2] == ["blur-sharpness"]:
+        blur_sharpness()
+    elif sys.argv[1:2] == ["sheet"]:
         sheet(sys.argv[2])
     else:
         main(sys.argv[1:] or ["gan0.01"])
